@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# diopin: KUnit regression tests for the Direct-I/O page-pinning conversion.
+# Targets only; each is one line into scripts/. `make help` lists them.
+#
+# KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
+
+.DEFAULT_GOAL := run
+.PHONY: run test help clean unwire deps tree tool-tests
+
+run: ## provision tree, build UML, run every diopin suite, print results
+	@scripts/deps && scripts/run um
+
+test: ## what CI runs: the tool self-tests, then the UML run
+	@scripts/test
+
+deps: ## install missing Debian packages (apt-get), or say what to install
+	@scripts/deps
+
+tree: ## provision the kernel tree and wire diopin into it; print its path
+	@scripts/deps && scripts/tree
+
+tool-tests: ## diopin's own tool tests (log scanner, tree checks); no kernel build
+	@tests/run
+
+unwire: ## remove diopin's files and hook lines from the kernel tree
+	@scripts/tree --unwire
+
+clean: ## remove results/ and the build dirs in the cache (keeps the tree and ccache)
+	@rm -rf results && rm -rf "$${DIOPIN_CACHE:-$$HOME/.cache/diopin}/build"
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14

@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared fixtures for the diopin KUnit suites. See diopin_fixture.h.
+ */
+#include <linux/bvec.h>
+#include <linux/folio_queue.h>
+#include <linux/mman.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <kunit/resource.h>
+
+#include "diopin_fixture.h"
+
+/* ---- pattern ---- */
+
+static u8 diopin_pattern_byte(size_t pos, u32 seed)
+{
+	/* Differs between neighbouring bytes and between any two pages. */
+	return (u8)(seed + pos * 37 + (pos >> 9) * 11);
+}
+
+void diopin_pattern_fill(void *buf, size_t len, size_t pos, u32 seed)
+{
+	u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = diopin_pattern_byte(pos + i, seed);
+}
+
+size_t diopin_pattern_mismatch(const void *buf, size_t len, size_t pos,
+			       u32 seed)
+{
+	const u8 *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != diopin_pattern_byte(pos + i, seed))
+			return i;
+	return len;
+}
+
+/* ---- small KUnit action helpers ---- */
+
+static void diopin_kvfree_action(void *p)
+{
+	kvfree(p);
+}
+
+void diopin_defer_kvfree(struct kunit *test, void *p)
+{
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_kvfree_action, p));
+}
+
+/* ---- buffers ---- */
+
+static struct diopin_buf *diopin_buf_alloc(struct kunit *test,
+					   enum diopin_buf_kind kind,
+					   unsigned int npages)
+{
+	struct diopin_buf *buf;
+
+	buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	buf->pages = kunit_kcalloc(test, npages, sizeof(*buf->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf->pages);
+	buf->kind = kind;
+	buf->npages = npages;
+	buf->seed = get_random_u32();
+	return buf;
+}
+
+int diopin_user_pages(struct kunit *test, unsigned long uaddr,
+		      unsigned int npages, struct page **pages)
+{
+	unsigned int i, done = 0;
+	int ret;
+
+	/*
+	 * Page by page, so that a hole gives a NULL entry rather than ending
+	 * the walk. The ref GUP takes is dropped at once: the mapping keeps
+	 * the page, and a snapshot must not see our ref.
+	 */
+	for (i = 0; i < npages; i++) {
+		ret = get_user_pages_fast(uaddr + i * PAGE_SIZE, 1, 0, &pages[i]);
+		if (ret != 1) {
+			pages[i] = NULL;
+			continue;
+		}
+		put_page(pages[i]);
+		done++;
+	}
+	return done;
+}
+
+struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
+				   unsigned long flags)
+{
+	struct diopin_buf *buf = diopin_buf_alloc(test, DIOPIN_BUF_USER, npages);
+	unsigned long uaddr;
+	unsigned int i;
+	u8 *tmp;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "kunit_vm_mmap() failed");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr),
+			       "kunit_vm_mmap() returned %ld", (long)uaddr);
+	buf->uaddr = (void __user *)uaddr;
+
+	if (flags & DIOPIN_UMAP_PREFAULT) {
+		tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tmp);
+		for (i = 0; i < npages; i++) {
+			diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE,
+					    buf->seed);
+			KUNIT_ASSERT_EQ(test, 0,
+					copy_to_user(buf->uaddr + i * PAGE_SIZE,
+						     tmp, PAGE_SIZE));
+		}
+		kunit_kfree(test, tmp);
+	}
+	diopin_user_pages(test, uaddr, npages, buf->pages);
+	return buf;
+}
+
+void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
+		      unsigned int index)
+{
+	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_USER);
+	KUNIT_ASSERT_LT(test, index, buf->npages);
+	KUNIT_ASSERT_EQ(test, 0,
+			vm_munmap((unsigned long)buf->uaddr + index * PAGE_SIZE,
+				  PAGE_SIZE));
+	buf->pages[index] = NULL;
+}
+
+static void diopin_free_pages_action(void *data)
+{
+	struct diopin_buf *buf = data;
+	unsigned int i;
+
+	vunmap(buf->vaddr);
+	for (i = 0; i < buf->npages; i++)
+		__free_page(buf->pages[i]);
+}
+
+static void diopin_folio_put_action(void *data)
+{
+	folio_put(data);
+}
+
+struct diopin_buf *diopin_buf_kernel(struct kunit *test,
+				     enum diopin_buf_kind kind,
+				     unsigned int npages)
+{
+	struct diopin_buf *buf = diopin_buf_alloc(test, kind, npages);
+	unsigned int i, j;
+
+	if (kind == DIOPIN_BUF_FOLIO) {
+		KUNIT_ASSERT_TRUE_MSG(test, is_power_of_2(npages),
+				      "a folio has a power-of-two page count");
+		buf->folio = folio_alloc(GFP_KERNEL, ilog2(npages));
+		KUNIT_ASSERT_NOT_NULL(test, buf->folio);
+		KUNIT_ASSERT_EQ(test, 0,
+				kunit_add_action_or_reset(test, diopin_folio_put_action,
+							  buf->folio));
+		for (i = 0; i < npages; i++)
+			buf->pages[i] = folio_page(buf->folio, i);
+		buf->vaddr = folio_address(buf->folio);
+	} else {
+		KUNIT_ASSERT_EQ(test, kind, DIOPIN_BUF_PAGES);
+		for (i = 0; i < npages; i++) {
+			buf->pages[i] = alloc_page(GFP_KERNEL);
+			if (!buf->pages[i]) {
+				while (i--)
+					__free_page(buf->pages[i]);
+				KUNIT_FAIL_AND_ABORT(test, "alloc_page() failed");
+			}
+		}
+		/*
+		 * Shuffle, so that a page returned for the wrong logical
+		 * position is never the physically next one by chance.
+		 */
+		for (i = npages - 1; i > 0; i--) {
+			j = get_random_u32_below(i + 1);
+			swap(buf->pages[i], buf->pages[j]);
+		}
+		buf->vaddr = vmap(buf->pages, npages, VM_MAP, PAGE_KERNEL);
+		if (!buf->vaddr) {
+			for (i = 0; i < npages; i++)
+				__free_page(buf->pages[i]);
+			KUNIT_FAIL_AND_ABORT(test, "vmap() failed");
+		}
+		KUNIT_ASSERT_EQ(test, 0,
+				kunit_add_action_or_reset(test, diopin_free_pages_action,
+							  buf));
+	}
+	diopin_pattern_fill(buf->vaddr, npages * PAGE_SIZE, 0, buf->seed);
+	return buf;
+}
+
+/* ---- iterators ---- */
+
+static const char * const diopin_iter_names[] = {
+	[DIOPIN_UBUF] = "UBUF",
+	[DIOPIN_IOVEC] = "IOVEC",
+	[DIOPIN_KVEC] = "KVEC",
+	[DIOPIN_BVEC] = "BVEC",
+	[DIOPIN_FOLIOQ] = "FOLIOQ",
+	[DIOPIN_XARRAY] = "XARRAY",
+};
+
+const char *diopin_iter_name(enum diopin_iter_type type)
+{
+	return type < ARRAY_SIZE(diopin_iter_names) ? diopin_iter_names[type] : "?";
+}
+
+static void diopin_xa_destroy_action(void *xa)
+{
+	xa_destroy(xa);
+}
+
+static void *diopin_iter_array(struct kunit *test, unsigned int n, size_t size)
+{
+	void *p = kunit_kcalloc(test, n, size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	return p;
+}
+
+static void diopin_iter_folioq(struct kunit *test, struct iov_iter *iter,
+			       unsigned int dir, struct diopin_buf *buf,
+			       const struct diopin_seg *seg)
+{
+	struct folio_queue *fq;
+	unsigned int i;
+
+	fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, fq);
+	folioq_init(fq, 0);
+	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_PAGES);
+	KUNIT_ASSERT_LE(test, buf->npages, folioq_nr_slots(fq));
+	for (i = 0; i < buf->npages; i++)
+		folioq_append(fq, page_folio(buf->pages[i]));
+	iov_iter_folio_queue(iter, dir, fq, seg->off / PAGE_SIZE,
+			     seg->off % PAGE_SIZE, seg->len);
+}
+
+static void diopin_iter_xarray(struct kunit *test, struct iov_iter *iter,
+			       unsigned int dir, struct diopin_buf *buf,
+			       const struct diopin_seg *seg)
+{
+	struct xarray *xa;
+	unsigned int i;
+
+	xa = kunit_kzalloc(test, sizeof(*xa), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, xa);
+	xa_init(xa);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_xa_destroy_action, xa));
+	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_PAGES);
+	for (i = 0; i < buf->npages; i++)
+		KUNIT_ASSERT_FALSE(test, xa_is_err(xa_store(xa, i, buf->pages[i],
+							    GFP_KERNEL)));
+	iov_iter_xarray(iter, dir, xa, seg->off, seg->len);
+}
+
+size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter,
+			 enum diopin_iter_type type, unsigned int dir,
+			 struct diopin_buf *buf, const struct diopin_seg *segs,
+			 unsigned int nsegs)
+{
+	bool user = type == DIOPIN_UBUF || type == DIOPIN_IOVEC;
+	size_t total = 0;
+	unsigned int i;
+	struct iovec *iov;
+	struct kvec *kv;
+	struct bio_vec *bv;
+
+	KUNIT_ASSERT_EQ_MSG(test, user, buf->kind == DIOPIN_BUF_USER,
+			    "%s over the wrong kind of buffer", diopin_iter_name(type));
+	KUNIT_ASSERT_GT(test, nsegs, 0);
+	for (i = 0; i < nsegs; i++) {
+		KUNIT_ASSERT_LE(test, segs[i].off + segs[i].len,
+				(size_t)buf->npages * PAGE_SIZE);
+		total += segs[i].len;
+	}
+	if (type == DIOPIN_UBUF || type == DIOPIN_FOLIOQ || type == DIOPIN_XARRAY)
+		KUNIT_ASSERT_EQ_MSG(test, nsegs, 1, "%s has one segment",
+				    diopin_iter_name(type));
+
+	switch (type) {
+	case DIOPIN_UBUF:
+		iov_iter_ubuf(iter, dir, buf->uaddr + segs[0].off, segs[0].len);
+		break;
+	case DIOPIN_IOVEC:
+		iov = diopin_iter_array(test, nsegs, sizeof(*iov));
+		for (i = 0; i < nsegs; i++) {
+			iov[i].iov_base = buf->uaddr + segs[i].off;
+			iov[i].iov_len = segs[i].len;
+		}
+		iov_iter_init(iter, dir, iov, nsegs, total);
+		break;
+	case DIOPIN_KVEC:
+		kv = diopin_iter_array(test, nsegs, sizeof(*kv));
+		for (i = 0; i < nsegs; i++) {
+			kv[i].iov_base = buf->vaddr + segs[i].off;
+			kv[i].iov_len = segs[i].len;
+		}
+		iov_iter_kvec(iter, dir, kv, nsegs, total);
+		break;
+	case DIOPIN_BVEC:
+		bv = diopin_iter_array(test, nsegs, sizeof(*bv));
+		for (i = 0; i < nsegs; i++) {
+			KUNIT_ASSERT_TRUE_MSG(test, buf->kind == DIOPIN_BUF_FOLIO ||
+					      segs[i].off % PAGE_SIZE + segs[i].len <= PAGE_SIZE,
+					      "a multi-page bvec needs contiguous pages");
+			bvec_set_page(&bv[i], buf->pages[segs[i].off / PAGE_SIZE],
+				      segs[i].len, segs[i].off % PAGE_SIZE);
+		}
+		iov_iter_bvec(iter, dir, bv, nsegs, total);
+		break;
+	case DIOPIN_FOLIOQ:
+		diopin_iter_folioq(test, iter, dir, buf, &segs[0]);
+		break;
+	case DIOPIN_XARRAY:
+		diopin_iter_xarray(test, iter, dir, buf, &segs[0]);
+		break;
+	}
+	KUNIT_ASSERT_EQ(test, iov_iter_count(iter), total);
+	return total;
+}
+
+/* ---- page-state snapshots ---- */
+
+static void diopin_state_read(struct diopin_page_state *s, struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	s->page = page;
+	s->refcount = folio_ref_count(folio);
+	s->pincount = folio_test_large(folio) ? atomic_read(&folio->_pincount) : 0;
+	s->pinned = folio_maybe_dma_pinned(folio);
+	s->dirty = folio_test_dirty(folio);
+}
+
+struct diopin_snap *diopin_snap_take(struct kunit *test, struct page **pages,
+				     unsigned int n)
+{
+	struct diopin_snap *snap;
+	unsigned int i;
+
+	snap = kunit_kzalloc(test, struct_size(snap, s, n), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, snap);
+	snap->n = n;
+	/* Per-CPU LRU batches hold transient refs: count without them. */
+	lru_add_drain_all();
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_NOT_NULL_MSG(test, pages[i], "page %u", i);
+		diopin_state_read(&snap->s[i], pages[i]);
+	}
+	return snap;
+}
+
+/* How many entries of @base belong to the folio of entry @i. */
+static unsigned int diopin_folio_occurrences(const struct diopin_snap *base,
+					     unsigned int i)
+{
+	struct folio *folio = page_folio(base->s[i].page);
+	unsigned int j, occ = 0;
+
+	for (j = 0; j < base->n; j++)
+		occ += page_folio(base->s[j].page) == folio;
+	return occ;
+}
+
+void diopin_expect_pins(struct kunit *test, const struct diopin_snap *base,
+			unsigned int pins, const char *when)
+{
+	struct diopin_page_state now;
+	int want_ref, want_pincount;
+	bool want_pinned;
+	unsigned int i, extra;
+
+	lru_add_drain_all();
+	for (i = 0; i < base->n; i++) {
+		const struct diopin_page_state *was = &base->s[i];
+		struct folio *folio = page_folio(was->page);
+
+		diopin_state_read(&now, was->page);
+		extra = is_zero_folio(folio) ? 0 :
+			pins * diopin_folio_occurrences(base, i);
+		if (folio_test_large(folio)) {
+			want_ref = was->refcount + extra;
+			want_pincount = was->pincount + extra;
+			want_pinned = want_pincount > 0;
+		} else {
+			want_ref = was->refcount + extra * GUP_PIN_COUNTING_BIAS;
+			want_pincount = 0;
+			want_pinned = was->pinned || extra > 0;
+		}
+		if (now.refcount == want_ref && now.pincount == want_pincount &&
+		    now.pinned == want_pinned)
+			continue;
+		/* Report the first page that differs, in full. */
+		KUNIT_EXPECT_EQ_MSG(test, now.refcount, want_ref,
+				    "%s: page %u refcount (baseline %d, %u pin(s) expected)",
+				    when, i, was->refcount, extra);
+		KUNIT_EXPECT_EQ_MSG(test, now.pincount, want_pincount,
+				    "%s: page %u large-folio pincount", when, i);
+		KUNIT_EXPECT_EQ_MSG(test, now.pinned, want_pinned,
+				    "%s: page %u folio_maybe_dma_pinned()", when, i);
+		return;
+	}
+}
+
+void diopin_expect_dirty(struct kunit *test, const struct diopin_snap *base,
+			 bool dirty, const char *when)
+{
+	unsigned int i;
+
+	for (i = 0; i < base->n; i++) {
+		struct folio *folio = page_folio(base->s[i].page);
+
+		if (is_zero_folio(folio) || folio_test_dirty(folio) == dirty)
+			continue;
+		KUNIT_FAIL(test, "%s: page %u is %s, expected %s", when, i,
+			   dirty ? "clean" : "dirty", dirty ? "dirty" : "clean");
+		return;
+	}
+}
+
+void diopin_clear_dirty(const struct diopin_snap *base)
+{
+	unsigned int i;
+
+	for (i = 0; i < base->n; i++)
+		folio_clear_dirty(page_folio(base->s[i].page));
+}
+
+/* ---- pins ---- */
+
+struct diopin_pins {
+	unsigned int n;
+	struct page *pages[] __counted_by(n);
+};
+
+static void diopin_unpin_action(void *data)
+{
+	struct diopin_pins *pins = data;
+
+	unpin_user_pages(pins->pages, pins->n);
+	kfree(pins);
+}
+
+struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
+				     unsigned int n)
+{
+	struct diopin_pins *pins;
+
+	pins = kmalloc(struct_size(pins, pages, n), GFP_KERNEL);
+	if (!pins) {
+		/* Never leak what the caller handed over. */
+		unpin_user_pages(pages, n);
+		KUNIT_FAIL_AND_ABORT(test, "no memory to hold %u pins", n);
+	}
+	pins->n = n;
+	memcpy(pins->pages, pages, n * sizeof(*pages));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_unpin_action, pins));
+	return pins;
+}
+
+void diopin_pins_release(struct kunit *test, struct diopin_pins *pins)
+{
+	kunit_release_action(test, diopin_unpin_action, pins);
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared fixtures for the diopin KUnit suites: user memory, page-state
+ * snapshots, pins held through KUnit actions, pattern fill/verify and
+ * iterator builders for every ITER_* type over the same logical bytes.
+ *
+ * Everything a fixture takes (mappings, pages, pins, arrays) is released
+ * through KUnit actions, so a failed assertion never leaks it.
+ */
+#ifndef _DIOPIN_FIXTURE_H
+#define _DIOPIN_FIXTURE_H
+
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
+
+/* ---- pattern: every byte is a function of (seed, logical position) ---- */
+
+void diopin_pattern_fill(void *buf, size_t len, size_t pos, u32 seed);
+/* Index of the first byte that differs from the pattern, or @len. */
+size_t diopin_pattern_mismatch(const void *buf, size_t len, size_t pos,
+			       u32 seed);
+
+/* ---- buffers: N pages of user or kernel memory seen as one byte range ---- */
+
+enum diopin_buf_kind {
+	DIOPIN_BUF_USER,	/* kunit_vm_mmap() anonymous memory */
+	DIOPIN_BUF_PAGES,	/* shuffled order-0 pages, vmap()ed */
+	DIOPIN_BUF_FOLIO,	/* one large folio (physically contiguous) */
+};
+
+#define DIOPIN_UMAP_PREFAULT	BIT(0)	/* write the pattern through the user mapping */
+
+struct diopin_buf {
+	enum diopin_buf_kind kind;
+	unsigned int npages;
+	struct page **pages;	/* backing page of each logical page */
+	void *vaddr;		/* kernel mapping of the range (not USER) */
+	void __user *uaddr;	/* user mapping of the range (USER only) */
+	struct folio *folio;	/* FOLIO only */
+	u32 seed;
+};
+
+struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
+				   unsigned long flags);
+struct diopin_buf *diopin_buf_kernel(struct kunit *test,
+				     enum diopin_buf_kind kind,
+				     unsigned int npages);
+/* Unmap one page of a user buffer (a hole); its pages[] entry becomes NULL. */
+void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
+		      unsigned int index);
+/* Look up the pages mapped at a user range now; takes no lasting ref. */
+int diopin_user_pages(struct kunit *test, unsigned long uaddr,
+		      unsigned int npages, struct page **pages);
+
+/* ---- iterators over a buffer ---- */
+
+enum diopin_iter_type {
+	DIOPIN_UBUF,
+	DIOPIN_IOVEC,
+	DIOPIN_KVEC,
+	DIOPIN_BVEC,
+	DIOPIN_FOLIOQ,
+	DIOPIN_XARRAY,
+};
+
+const char *diopin_iter_name(enum diopin_iter_type type);
+
+/* One segment: @len bytes at logical offset @off of the buffer. */
+struct diopin_seg {
+	size_t off;
+	size_t len;
+};
+
+#define DIOPIN_MAX_SEGS 8
+
+/*
+ * Build @iter of @type and direction @dir (ITER_SOURCE/ITER_DEST) over the
+ * segments of @buf. UBUF, FOLIOQ and XARRAY take exactly one segment; BVEC
+ * needs a DIOPIN_BUF_FOLIO buffer when a segment spans pages. Returns the
+ * iterator's byte count.
+ */
+size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter,
+			 enum diopin_iter_type type, unsigned int dir,
+			 struct diopin_buf *buf, const struct diopin_seg *segs,
+			 unsigned int nsegs);
+
+/* ---- page-state snapshots ---- */
+
+struct diopin_page_state {
+	struct page *page;
+	int refcount;		/* folio_ref_count() */
+	int pincount;		/* large folio _pincount; 0 for small */
+	bool pinned;		/* folio_maybe_dma_pinned() */
+	bool dirty;		/* folio_test_dirty() */
+};
+
+struct diopin_snap {
+	unsigned int n;
+	struct diopin_page_state s[] __counted_by(n);
+};
+
+struct diopin_snap *diopin_snap_take(struct kunit *test, struct page **pages,
+				     unsigned int n);
+/*
+ * Expect every page of @base to be where it was, except that each folio
+ * carries @pins more pins per occurrence of one of its pages in @base
+ * (0: exactly the baseline). The zero page never carries a pin.
+ * @when names the moment in failure messages.
+ */
+void diopin_expect_pins(struct kunit *test, const struct diopin_snap *base,
+			unsigned int pins, const char *when);
+/* Expect the dirty bit of every page in @base's folios to be @dirty. */
+void diopin_expect_dirty(struct kunit *test, const struct diopin_snap *base,
+			 bool dirty, const char *when);
+/* Clear the dirty bit of every folio of @base (for tests that set it). */
+void diopin_clear_dirty(const struct diopin_snap *base);
+
+/* ---- pins held until released or until the test ends ---- */
+
+struct diopin_pins;
+
+/* Take responsibility for unpinning @n pinned pages (array is copied). */
+struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
+				     unsigned int n);
+/* Unpin now (once); the end-of-test action is dropped. */
+void diopin_pins_release(struct kunit *test, struct diopin_pins *pins);
+
+/* kvfree() @p when the test ends. */
+void diopin_defer_kvfree(struct kunit *test, void *p);
+
+#endif /* _DIOPIN_FIXTURE_H */
