@@ -140,6 +140,19 @@ void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
 	buf->pages[index] = NULL;
 }
 
+void diopin_buf_protnone(struct kunit *test, struct diopin_buf *buf,
+			 unsigned int index)
+{
+	unsigned long addr = (unsigned long)buf->uaddr + index * PAGE_SIZE;
+
+	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_USER);
+	KUNIT_ASSERT_LT(test, index, buf->npages);
+	KUNIT_ASSERT_EQ(test, addr,
+			vm_mmap(NULL, addr, PAGE_SIZE, PROT_NONE,
+				MAP_FIXED | MAP_ANONYMOUS | MAP_PRIVATE, 0));
+	buf->pages[index] = NULL;
+}
+
 static void diopin_free_pages_action(void *data)
 {
 	struct diopin_buf *buf = data;
@@ -244,6 +257,11 @@ static void diopin_iter_folioq(struct kunit *test, struct iov_iter *iter,
 	fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, fq);
 	folioq_init(fq, 0);
+	if (buf->kind == DIOPIN_BUF_FOLIO) {
+		folioq_append(fq, buf->folio);
+		iov_iter_folio_queue(iter, dir, fq, 0, seg->off, seg->len);
+		return;
+	}
 	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_PAGES);
 	KUNIT_ASSERT_LE(test, buf->npages, folioq_nr_slots(fq));
 	for (i = 0; i < buf->npages; i++)
@@ -480,4 +498,10 @@ struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
 void diopin_pins_release(struct kunit *test, struct diopin_pins *pins)
 {
 	kunit_release_action(test, diopin_unpin_action, pins);
+}
+
+void diopin_pins_forget(struct kunit *test, struct diopin_pins *pins)
+{
+	kunit_remove_action(test, diopin_unpin_action, pins);
+	kfree(pins);
 }

@@ -50,6 +50,9 @@ struct diopin_buf *diopin_buf_kernel(struct kunit *test,
 /* Unmap one page of a user buffer (a hole); its pages[] entry becomes NULL. */
 void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
 		      unsigned int index);
+/* Replace one page of a user buffer with a PROT_NONE mapping. */
+void diopin_buf_protnone(struct kunit *test, struct diopin_buf *buf,
+			 unsigned int index);
 /* Look up the pages mapped at a user range now; takes no lasting ref. */
 int diopin_user_pages(struct kunit *test, unsigned long uaddr,
 		      unsigned int npages, struct page **pages);
@@ -126,6 +129,9 @@ struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
 				     unsigned int n);
 /* Unpin now (once); the end-of-test action is dropped. */
 void diopin_pins_release(struct kunit *test, struct diopin_pins *pins);
+
+/* Hand the pins back to the caller, who unpins them at once by other means. */
+void diopin_pins_forget(struct kunit *test, struct diopin_pins *pins);
 
 /* kvfree() @p when the test ends. */
 void diopin_defer_kvfree(struct kunit *test, void *p);

@@ -59,9 +59,12 @@ struct extract_case {
 	enum diopin_iter_type type;
 	unsigned int dir;
 	const struct extract_shape *shape;
+	bool large;	/* kernel buffer is one large folio */
 };
 
 #define ROW(t, d, s) { .type = DIOPIN_##t, .dir = ITER_##d, .shape = &shape_##s }
+#define LARGE_ROW(t, d, s) { .type = DIOPIN_##t, .dir = ITER_##d, \
+			     .shape = &shape_##s, .large = true }
 
 static const struct extract_case extract_cases[] = {
 	/* user-backed: pinned */
@@ -87,6 +90,8 @@ static const struct extract_case extract_cases[] = {
 	ROW(FOLIOQ, SOURCE, page), ROW(FOLIOQ, DEST, pages4),
 	ROW(FOLIOQ, SOURCE, unaligned), ROW(FOLIOQ, DEST, maxpages),
 	ROW(FOLIOQ, SOURCE, maxsize), ROW(FOLIOQ, DEST, callee),
+	LARGE_ROW(FOLIOQ, SOURCE, unaligned), LARGE_ROW(FOLIOQ, DEST, maxpages),
+	LARGE_ROW(KVEC, DEST, crossing),
 	ROW(XARRAY, DEST, page), ROW(XARRAY, SOURCE, pages4),
 	ROW(XARRAY, DEST, unaligned), ROW(XARRAY, SOURCE, maxpages),
 	ROW(XARRAY, DEST, maxsize), ROW(XARRAY, SOURCE, callee),
@@ -94,9 +99,10 @@ static const struct extract_case extract_cases[] = {
 
 static void extract_case_desc(const struct extract_case *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %s: %s",
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %s%s: %s",
 		 diopin_iter_name(c->type),
-		 c->dir == ITER_DEST ? "dest" : "source", c->shape->desc);
+		 c->dir == ITER_DEST ? "dest" : "source",
+		 c->large ? " over a large folio" : "", c->shape->desc);
 }
 
 KUNIT_ARRAY_PARAM(extract, extract_cases, extract_case_desc);
@@ -107,13 +113,13 @@ static bool is_user_type(enum diopin_iter_type type)
 }
 
 static struct diopin_buf *extract_buf(struct kunit *test,
-				      enum diopin_iter_type type)
+				      const struct extract_case *c)
 {
-	if (is_user_type(type))
+	if (is_user_type(c->type))
 		return diopin_buf_user(test, BUF_PAGES, DIOPIN_UMAP_PREFAULT);
 	/* BVEC segments may span pages: back them with one large folio. */
-	return diopin_buf_kernel(test, type == DIOPIN_BVEC ? DIOPIN_BUF_FOLIO :
-				 DIOPIN_BUF_PAGES, BUF_PAGES);
+	return diopin_buf_kernel(test, c->type == DIOPIN_BVEC || c->large ?
+				 DIOPIN_BUF_FOLIO : DIOPIN_BUF_PAGES, BUF_PAGES);
 }
 
 /*
@@ -187,7 +193,7 @@ static void extract_pages_test(struct kunit *test)
 	struct diopin_buf *buf;
 	struct iov_iter iter;
 
-	buf = extract_buf(test, c->type);
+	buf = extract_buf(test, c);
 	total = diopin_iter_build(test, &iter, c->type, c->dir, buf, s->segs,
 				  s->nsegs);
 	all = diopin_snap_take(test, buf->pages, buf->npages);

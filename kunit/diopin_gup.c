@@ -1,0 +1,488 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_gup: the mm half of the Direct-I/O pinning conversion.
+ *
+ * "mm: Don't pin ZERO_PAGE in pin_user_pages()", "mm: Provide a function to
+ * get an additional pin on a page" (folio_add_pin()), large-folio pin
+ * accounting, the dirtying unpin helpers, and the reason FOLL_PIN exists at
+ * all: fork() must copy a page that DMA may still write, or a DIO read
+ * lands in the child's page only.
+ */
+#include <linux/mman.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <kunit/test.h>
+
+#include "internal.h"	/* mm/internal.h: try_grab_folio() */
+#include "diopin_fixture.h"
+
+#define P	PAGE_SIZE
+
+/* ---- pinning helpers, each with the lock its GUP flavour needs ---- */
+
+enum gup_call {
+	GUP_PIN_FAST,	/* pin_user_pages_fast() */
+	GUP_PIN,	/* pin_user_pages() under mmap_read_lock */
+};
+
+static const char *gup_call_name(enum gup_call call)
+{
+	return call == GUP_PIN_FAST ? "pin_user_pages_fast" : "pin_user_pages";
+}
+
+static long gup_pin(enum gup_call call, void __user *uaddr, unsigned int n,
+		    unsigned int flags, struct page **pages)
+{
+	unsigned long start = (unsigned long)uaddr;
+	long ret;
+
+	if (call == GUP_PIN_FAST)
+		return pin_user_pages_fast(start, n, flags, pages);
+	mmap_read_lock(current->mm);
+	ret = pin_user_pages(start, n, flags, pages);
+	mmap_read_unlock(current->mm);
+	return ret;
+}
+
+/* Pin @n pages; hand whatever was pinned to a KUnit action at once. */
+static long gup_pin_held(struct kunit *test, enum gup_call call,
+			 void __user *uaddr, unsigned int n, unsigned int flags,
+			 struct page **pages, struct diopin_pins **held)
+{
+	long ret = gup_pin(call, uaddr, n, flags, pages);
+
+	*held = ret > 0 ? diopin_pins_hold(test, pages, ret) : NULL;
+	return ret;
+}
+
+/* ---- zero page ---- */
+
+struct zero_case {
+	const char *desc;
+	enum gup_call call;
+	unsigned int times;	/* how often the same range is pinned */
+};
+
+static const struct zero_case zero_cases[] = {
+	{ "pin_user_pages_fast, once", GUP_PIN_FAST, 1 },
+	{ "pin_user_pages_fast, three times", GUP_PIN_FAST, 3 },
+	{ "pin_user_pages, once", GUP_PIN, 1 },
+	{ "pin_user_pages, three times", GUP_PIN, 3 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(zero, zero_cases, desc);
+
+/*
+ * Guards: try_grab_folio() FOLL_PIN "if (is_zero_folio(folio)) return 0"
+ * and its twin in gup_put_folio(). Pinning never-written anonymous memory
+ * for read returns the zero page and leaves its refcount alone however
+ * often it is pinned; unpinning it changes nothing either.
+ */
+static void gup_zero_page_never_pinned(struct kunit *test)
+{
+	const struct zero_case *c = test->param_value;
+	struct diopin_buf *buf = diopin_buf_user(test, 2, 0);
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	int ref0 = folio_ref_count(zero);
+	struct page *pages[2];
+	unsigned int t, k;
+
+	for (t = 0; t < c->times; t++) {
+		struct diopin_pins *held;
+
+		KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2,
+						   0, pages, &held), 2);
+		for (k = 0; k < 2; k++) {
+			KUNIT_EXPECT_TRUE_MSG(test, is_zero_page(pages[k]),
+					      "%s: page %u", gup_call_name(c->call), k);
+			KUNIT_EXPECT_EQ(test, is_zero_page(pages[k]),
+					is_zero_folio(page_folio(pages[k])));
+		}
+	}
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
+			    "pinning the zero page %u time(s) changed its refcount",
+			    c->times);
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(zero) &&
+			   ref0 < GUP_PIN_COUNTING_BIAS);
+	unpin_user_page(pages[0]);
+	unpin_user_pages(pages, 2);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
+			    "unpinning the zero page changed its refcount");
+}
+
+/*
+ * Guards: FOLL_WRITE faulting (the "write" in GUP): pinning the same
+ * never-written memory for write breaks the zero page and returns private
+ * anonymous pages, each pinned once.
+ */
+static void gup_write_pin_never_zero_page(struct kunit *test)
+{
+	const struct zero_case *c = test->param_value;
+	struct diopin_buf *buf = diopin_buf_user(test, 2, 0);
+	struct diopin_snap *snap;
+	struct diopin_pins *held;
+	struct page *pages[2];
+	unsigned int k;
+
+	/* First a read pin maps the zero page, then a write pin replaces it. */
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2, 0,
+					   pages, &held), 2);
+	KUNIT_ASSERT_TRUE(test, is_zero_page(pages[0]));
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2,
+					   FOLL_WRITE, pages, &held), 2);
+	KUNIT_EXPECT_FALSE(test, is_zero_page(pages[0]));
+	KUNIT_EXPECT_FALSE(test, is_zero_page(pages[1]));
+	KUNIT_EXPECT_TRUE(test, folio_test_anon(page_folio(pages[0])));
+	snap = diopin_snap_take(test, pages, 2);
+	KUNIT_EXPECT_TRUE(test, snap->s[0].pinned);
+	KUNIT_EXPECT_TRUE(test, snap->s[1].pinned);
+	diopin_pins_release(test, held);
+	/* Each had one pin: the refcount fell by exactly one bias. */
+	for (k = 0; k < 2; k++) {
+		struct folio *folio = page_folio(pages[k]);
+
+		KUNIT_EXPECT_EQ(test, folio_ref_count(folio),
+				snap->s[k].refcount - (int)GUP_PIN_COUNTING_BIAS);
+		KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+	}
+}
+
+/* ---- folio_add_pin() ---- */
+
+struct add_pin_case {
+	const char *desc;
+	enum { ADD_PIN_SMALL_USER, ADD_PIN_LARGE, ADD_PIN_ZERO } kind;
+	unsigned int extra;	/* how many folio_add_pin() calls */
+};
+
+static const struct add_pin_case add_pin_cases[] = {
+	{ "small user folio, one extra pin", ADD_PIN_SMALL_USER, 1 },
+	{ "small user folio, three extra pins", ADD_PIN_SMALL_USER, 3 },
+	{ "large folio, one extra pin", ADD_PIN_LARGE, 1 },
+	{ "large folio, three extra pins", ADD_PIN_LARGE, 3 },
+	{ "zero folio, changes nothing", ADD_PIN_ZERO, 2 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(add_pin, add_pin_cases, desc);
+
+/*
+ * Guards: folio_add_pin(): +GUP_PIN_COUNTING_BIAS on a small folio; +1 ref
+ * and +1 _pincount on a large one; nothing on the zero folio. Each added pin
+ * is released by one unpin.
+ */
+static void gup_folio_add_pin_balanced(struct kunit *test)
+{
+	const struct add_pin_case *c = test->param_value;
+	struct diopin_pins *held[4];
+	struct diopin_snap *base;
+	struct diopin_buf *buf;
+	struct page *page;
+	unsigned int k;
+
+	KUNIT_ASSERT_LT(test, c->extra, ARRAY_SIZE(held));
+	if (c->kind == ADD_PIN_LARGE) {
+		buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
+		page = buf->pages[2];
+		base = diopin_snap_take(test, &page, 1);
+		KUNIT_ASSERT_EQ(test, 0, try_grab_folio(page_folio(page), 1,
+							FOLL_PIN));
+		held[0] = diopin_pins_hold(test, &page, 1);
+	} else {
+		buf = diopin_buf_user(test, 1, c->kind == ADD_PIN_SMALL_USER ?
+				      DIOPIN_UMAP_PREFAULT : 0);
+		base = diopin_snap_take(test, buf->pages, 1);
+		KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr,
+						   1, 0, &page, &held[0]), 1);
+		KUNIT_ASSERT_PTR_EQ(test, page, buf->pages[0]);
+		KUNIT_ASSERT_EQ(test, is_zero_page(page), c->kind == ADD_PIN_ZERO);
+	}
+	diopin_expect_pins(test, base, 1, "first pin");
+
+	for (k = 1; k <= c->extra; k++) {
+		folio_add_pin(page_folio(page));
+		held[k] = diopin_pins_hold(test, &page, 1);
+		diopin_expect_pins(test, base, k + 1, "after folio_add_pin()");
+	}
+	for (k = c->extra; k >= 1; k--) {
+		diopin_pins_release(test, held[k]);
+		diopin_expect_pins(test, base, k, "after one unpin");
+	}
+	diopin_pins_release(test, held[0]);
+	diopin_expect_pins(test, base, 0, "every pin released");
+}
+
+
+/* ---- large folios ---- */
+
+/*
+ * Pin pages 0, 1 and 3 of a four-page folio the way GUP does (one
+ * try_grab_folio() per page), then release with the call under test.
+ */
+struct large_case {
+	const char *desc;
+	enum { LARGE_UNPIN_PAGES, LARGE_UNPIN_FOLIO, LARGE_UNPIN_ONE_BY_ONE } how;
+};
+
+static const struct large_case large_cases[] = {
+	{ "unpin_user_pages() batches pages of one folio", LARGE_UNPIN_PAGES },
+	{ "unpin_user_folio(folio, 2) then unpin_folio()", LARGE_UNPIN_FOLIO },
+	{ "unpin_user_page() page by page", LARGE_UNPIN_ONE_BY_ONE },
+};
+
+KUNIT_ARRAY_PARAM_DESC(large, large_cases, desc);
+
+/*
+ * Guards: large-folio accounting in try_grab_folio()/gup_put_folio() (one
+ * ref and one _pincount per pinned page, not GUP_PIN_COUNTING_BIAS), the
+ * per-folio batching of unpin_user_pages() (gup_folio_next()), and
+ * unpin_user_folio()/unpin_folio() releasing exactly the count they say.
+ */
+static void gup_large_folio_pins_per_page(struct kunit *test)
+{
+	const struct large_case *c = test->param_value;
+	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
+	struct folio *folio = buf->folio;
+	struct page *pinned[3] = { buf->pages[0], buf->pages[1], buf->pages[3] };
+	struct diopin_snap *base = diopin_snap_take(test, pinned, 3);
+	struct diopin_pins *held;
+	unsigned int k;
+
+	for (k = 0; k < 3; k++)
+		KUNIT_ASSERT_EQ(test, 0, try_grab_folio(folio, 1, FOLL_PIN));
+	held = diopin_pins_hold(test, pinned, 3);
+	/* Three entries of one folio, one pin each: pincount 3, refs +3. */
+	diopin_expect_pins(test, base, 1, "three pages pinned");
+	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 3);
+	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
+
+	switch (c->how) {
+	case LARGE_UNPIN_PAGES:
+		diopin_pins_release(test, held);
+		break;
+	case LARGE_UNPIN_FOLIO:
+		/* The action must not unpin again: take the pins back from it. */
+		diopin_pins_forget(test, held);
+		unpin_user_folio(folio, 2);
+		KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 1);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(folio),
+				base->s[0].refcount + 1);
+		unpin_folio(folio);
+		break;
+	case LARGE_UNPIN_ONE_BY_ONE:
+		diopin_pins_forget(test, held);
+		for (k = 0; k < 3; k++) {
+			unpin_user_page(pinned[k]);
+			KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount),
+					2 - (int)k);
+		}
+		break;
+	}
+	diopin_expect_pins(test, base, 0, "released");
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
+}
+
+/* ---- dirtying unpins ---- */
+
+struct dirty_case {
+	const char *desc;
+	bool range;		/* unpin_user_page_range_dirty_lock() */
+	bool make_dirty;
+};
+
+static const struct dirty_case dirty_cases[] = {
+	{ "unpin_user_pages_dirty_lock, make_dirty", false, true },
+	{ "unpin_user_pages_dirty_lock, !make_dirty", false, false },
+	{ "unpin_user_page_range_dirty_lock, make_dirty", true, true },
+	{ "unpin_user_page_range_dirty_lock, !make_dirty", true, false },
+};
+
+KUNIT_ARRAY_PARAM_DESC(dirty, dirty_cases, desc);
+
+/*
+ * Guards: the folio_mark_dirty() under "if (!make_dirty)" in
+ * unpin_user_pages_dirty_lock() and unpin_user_page_range_dirty_lock():
+ * pages are dirtied exactly when asked and unpinned either way. This is
+ * what a DIO read completion relies on to not lose the data it wrote.
+ */
+static void gup_unpin_dirty_when_asked(struct kunit *test)
+{
+	const struct dirty_case *c = test->param_value;
+	struct diopin_pins *held;
+	struct diopin_snap *base;
+	struct diopin_buf *buf;
+	struct page *pages[4];
+	unsigned int k;
+
+	if (c->range) {
+		/* A range is physically contiguous: one four-page folio. */
+		buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
+		base = diopin_snap_take(test, buf->pages, 4);
+		for (k = 0; k < 4; k++)
+			KUNIT_ASSERT_EQ(test, 0, try_grab_folio(buf->folio, 1,
+								FOLL_PIN));
+		memcpy(pages, buf->pages, sizeof(pages));
+		held = diopin_pins_hold(test, pages, 4);
+	} else {
+		buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+		base = diopin_snap_take(test, buf->pages, 4);
+		KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr,
+						   4, FOLL_WRITE, pages, &held), 4);
+	}
+	diopin_expect_dirty(test, base, false, "before");
+	diopin_expect_pins(test, base, 1, "pinned");
+
+	diopin_pins_forget(test, held);
+	if (c->range)
+		unpin_user_page_range_dirty_lock(pages[0], 4, c->make_dirty);
+	else
+		unpin_user_pages_dirty_lock(pages, 4, c->make_dirty);
+
+	diopin_expect_pins(test, base, 0, "unpinned");
+	diopin_expect_dirty(test, base, c->make_dirty, "after the dirtying unpin");
+	diopin_clear_dirty(base);
+}
+
+/* ---- why DIO pins: fork() and COW ---- */
+
+/*
+ * Ask what fork() asks, under the locks fork() holds (copy_page_range()
+ * write-locks the mm and opens write_protect_seq): would this folio be
+ * copied for the child rather than shared?
+ */
+static bool fork_would_copy(struct kunit *test, unsigned long addr,
+			    struct folio *folio)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	bool copy;
+
+	mmap_write_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (!vma) {
+		mmap_write_unlock(mm);
+		KUNIT_FAIL_AND_ABORT(test, "no vma at %lx", addr);
+	}
+	raw_write_seqcount_begin(&mm->write_protect_seq);
+	copy = folio_needs_cow_for_dma(vma, folio);
+	raw_write_seqcount_end(&mm->write_protect_seq);
+	mmap_write_unlock(mm);
+	return copy;
+}
+
+/*
+ * Guards: mm_set_has_pinned_flag() in the FOLL_PIN path of GUP and
+ * folio_needs_cow_for_dma(): after a pin, the mm is marked MMF_HAS_PINNED
+ * and fork() copies each pinned page for the child, so a DIO read still in
+ * flight lands in the parent's page, where the parent expects it.
+ */
+static void gup_pinned_page_is_copied_at_fork(struct kunit *test)
+{
+	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
+	unsigned long addr = (unsigned long)buf->uaddr;
+	struct diopin_pins *held;
+	struct page *page;
+
+	KUNIT_ASSERT_FALSE_MSG(test, test_bit(MMF_HAS_PINNED, &current->mm->flags),
+			       "a fresh test mm is already marked as having pins");
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr, 1,
+					   FOLL_WRITE, &page, &held), 1);
+	KUNIT_EXPECT_TRUE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
+	KUNIT_EXPECT_TRUE_MSG(test, fork_would_copy(test, addr, page_folio(page)),
+			      "fork() would share a DMA-pinned page with the child");
+	/* The unpinned neighbour is shared as usual. */
+	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr + P,
+						 page_folio(buf->pages[1])));
+	diopin_pins_release(test, held);
+	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
+}
+
+/*
+ * Guards: the other side of the same lines: get_user_pages() (FOLL_GET,
+ * what DIO used before the conversion) neither marks the mm nor makes
+ * fork() copy the page. A DIO read into it could land in the child.
+ */
+static void gup_referenced_page_is_shared_at_fork(struct kunit *test)
+{
+	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	unsigned long addr = (unsigned long)buf->uaddr;
+	struct page *page;
+	int ref0 = folio_ref_count(page_folio(buf->pages[0]));
+
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast(addr, 1, FOLL_WRITE, &page), 1);
+	KUNIT_EXPECT_FALSE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
+	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(page)), ref0 + 1);
+	put_page(page);
+}
+
+/* ---- error paths ---- */
+
+struct hole_case {
+	const char *desc;
+	enum gup_call call;
+	bool protnone;		/* PROT_NONE page rather than no mapping */
+	unsigned int hole;	/* which of four pages */
+};
+
+static const struct hole_case hole_cases[] = {
+	{ "pin_user_pages_fast, unmapped page 2", GUP_PIN_FAST, false, 2 },
+	{ "pin_user_pages_fast, PROT_NONE page 2", GUP_PIN_FAST, true, 2 },
+	{ "pin_user_pages, unmapped page 1", GUP_PIN, false, 1 },
+	{ "pin_user_pages, PROT_NONE page 3", GUP_PIN, true, 3 },
+	{ "pin_user_pages_fast, unmapped page 0", GUP_PIN_FAST, false, 0 },
+	{ "pin_user_pages, PROT_NONE page 0", GUP_PIN, true, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);
+
+/*
+ * Guards: __get_user_pages() / gup_fast_fallback() partial results: pins
+ * up to the hole and returns that count, or -EFAULT when the first page
+ * is the hole; the pages before the hole carry exactly one pin, nothing
+ * leaks once they are released.
+ */
+static void gup_pins_up_to_hole(struct kunit *test)
+{
+	const struct hole_case *c = test->param_value;
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *before;
+	struct diopin_pins *held;
+	struct page *pages[4];
+	long got;
+
+	if (c->protnone)
+		diopin_buf_protnone(test, buf, c->hole);
+	else
+		diopin_buf_punch(test, buf, c->hole);
+	before = diopin_snap_take(test, buf->pages, c->hole);
+
+	got = gup_pin_held(test, c->call, buf->uaddr, 4, FOLL_WRITE, pages, &held);
+	KUNIT_ASSERT_EQ(test, got, c->hole ? (long)c->hole : -EFAULT);
+	diopin_expect_pins(test, before, 1, "pinned up to the hole");
+	if (held)
+		diopin_pins_release(test, held);
+	diopin_expect_pins(test, before, 0, "released");
+}
+
+static struct kunit_case diopin_gup_cases[] = {
+	KUNIT_CASE_PARAM(gup_zero_page_never_pinned, zero_gen_params),
+	KUNIT_CASE_PARAM(gup_write_pin_never_zero_page, zero_gen_params),
+	KUNIT_CASE_PARAM(gup_folio_add_pin_balanced, add_pin_gen_params),
+	KUNIT_CASE_PARAM(gup_large_folio_pins_per_page, large_gen_params),
+	KUNIT_CASE_PARAM(gup_unpin_dirty_when_asked, dirty_gen_params),
+	KUNIT_CASE(gup_pinned_page_is_copied_at_fork),
+	KUNIT_CASE(gup_referenced_page_is_shared_at_fork),
+	KUNIT_CASE_PARAM(gup_pins_up_to_hole, hole_gen_params),
+	{}
+};
+
+static struct kunit_suite diopin_gup_suite = {
+	.name = "diopin_gup",
+	.test_cases = diopin_gup_cases,
+};
+
+kunit_test_suite(diopin_gup_suite);
+
+MODULE_DESCRIPTION("KUnit tests for FOLL_PIN semantics of the zero page, folio_add_pin() and large folios");
+MODULE_LICENSE("GPL");
