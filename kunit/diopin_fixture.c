@@ -2,7 +2,11 @@
 /*
  * Shared fixtures for the diopin KUnit suites. See diopin_fixture.h.
  */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
 #include <linux/bvec.h>
+#include <linux/file.h>
+#include <linux/major.h>
 #include <linux/folio_queue.h>
 #include <linux/mman.h>
 #include <linux/random.h>
@@ -504,4 +508,51 @@ void diopin_pins_forget(struct kunit *test, struct diopin_pins *pins)
 {
 	kunit_remove_action(test, diopin_unpin_action, pins);
 	kfree(pins);
+}
+
+/* ---- block devices ---- */
+
+static void diopin_fput_action(void *file)
+{
+	fput(file);
+}
+
+struct file *diopin_bdev_open(struct kunit *test, dev_t dev)
+{
+	struct file *file;
+
+	BUILD_BUG_ON(DIOPIN_BRD(0) != MKDEV(RAMDISK_MAJOR, 0));
+	file = bdev_file_open_by_dev(dev, BLK_OPEN_READ | BLK_OPEN_WRITE,
+				     NULL, NULL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file),
+			       "opening block device %u:%u: %ld (is it built in?)",
+			       MAJOR(dev), MINOR(dev), PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	return file;
+}
+
+void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
+		    blk_opf_t op, loff_t pos, void *kbuf, size_t len)
+{
+	struct bio_vec bv;
+	struct bio bio;
+	int err;
+
+	/* A kernel buffer, one bio, no pins: only for setting up and checking. */
+	KUNIT_ASSERT_TRUE(test, virt_addr_valid(kbuf));
+	KUNIT_ASSERT_EQ(test, 0, (pos | len | offset_in_page(kbuf)) & (SECTOR_SIZE - 1));
+	while (len) {
+		size_t part = min_t(size_t, len, PAGE_SIZE - offset_in_page(kbuf));
+
+		bio_init(&bio, bdev, &bv, 1, op);
+		bio.bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		__bio_add_page(&bio, virt_to_page(kbuf), part, offset_in_page(kbuf));
+		err = submit_bio_wait(&bio);
+		bio_uninit(&bio);
+		KUNIT_ASSERT_EQ_MSG(test, err, 0, "bdev I/O at %lld", pos);
+		pos += part;
+		kbuf += part;
+		len -= part;
+	}
 }

@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/uio.h>
 #include <linux/xarray.h>
+#include <linux/blk_types.h>
 
 /* ---- pattern: every byte is a function of (seed, logical position) ---- */
 
@@ -135,5 +136,19 @@ void diopin_pins_forget(struct kunit *test, struct diopin_pins *pins);
 
 /* kvfree() @p when the test ends. */
 void diopin_defer_kvfree(struct kunit *test, void *p);
+
+/* ---- block devices ---- */
+
+struct file;
+struct block_device;
+
+/* brd's /dev/ram<minor>, CONFIG_BLK_DEV_RAM */
+#define DIOPIN_BRD(minor)	MKDEV(1 /* RAMDISK_MAJOR */, (minor))
+
+/* Open a block device read-write as a file; fput() when the test ends. */
+struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
+/* Write (or read) @len bytes at @pos of @bdev from (into) kernel memory. */
+void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
+		    blk_opf_t op, loff_t pos, void *kbuf, size_t len);
 
 #endif /* _DIOPIN_FIXTURE_H */

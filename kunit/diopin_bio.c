@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_bio: the block half of the Direct-I/O pinning conversion.
+ *
+ * bio_iov_iter_get_pages() on iov_iter_extract_pages() and BIO_PAGE_PINNED
+ * (David Howells, 2023), bio_release_pages(), the same-page merge that must
+ * drop its extra pin, the should_dirty / bio_check_pages_dirty() dance Al
+ * Viro asked about, and passthrough mapping with blk_rq_map_user_iov().
+ * Bios are aimed at brd (/dev/ram0); passthrough requests at null_blk.
+ */
+#include <linux/bio.h>
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/mman.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+#include <kunit/test.h>
+
+#include "internal.h"	/* mm/internal.h: try_grab_folio() */
+#include "diopin_fixture.h"
+
+#define P		PAGE_SIZE
+#define BUF_PAGES	8
+
+/* ---- fixtures: a brd bdev, bios released by KUnit actions ---- */
+
+static struct block_device *bio_test_bdev(struct kunit *test)
+{
+	return file_bdev(diopin_bdev_open(test, DIOPIN_BRD(0)));
+}
+
+/* The bio's pages and the bio itself go when the test ends, if still ours. */
+static void bio_test_put_action(void *data)
+{
+	struct bio *bio = data;
+
+	bio_release_pages(bio, false);
+	bio_put(bio);
+}
+
+static struct bio *bio_test_alloc(struct kunit *test, struct block_device *bdev,
+				  unsigned short nr_vecs, blk_opf_t op)
+{
+	struct bio *bio = bio_alloc(bdev, nr_vecs, op, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, bio);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, bio_test_put_action, bio));
+	return bio;
+}
+
+/* Release the bio's pages now with @mark_dirty, and put it. */
+static void bio_test_release(struct kunit *test, struct bio *bio, bool mark_dirty)
+{
+	kunit_remove_action(test, bio_test_put_action, bio);
+	bio_release_pages(bio, mark_dirty);
+	bio_put(bio);
+}
+
+/* The bio now belongs to someone else (bio_check_pages_dirty()). */
+static void bio_test_give_away(struct kunit *test, struct bio *bio)
+{
+	kunit_remove_action(test, bio_test_put_action, bio);
+}
+
+/*
+ * Walk the bio page by page and expect, at each logical byte position of
+ * @buf, the page the buffer has there. Returns the bytes walked.
+ */
+static size_t bio_expect_pages(struct kunit *test, struct bio *bio,
+			       struct diopin_buf *buf,
+			       const struct diopin_seg *segs, unsigned int nsegs)
+{
+	struct bvec_iter_all iter;
+	struct bio_vec *bv;
+	unsigned int seg = 0;
+	size_t segoff = 0, walked = 0;
+
+	bio_for_each_bvec_all(bv, bio, iter.idx) {
+		size_t done = 0;
+
+		while (done < bv->bv_len) {
+			size_t boff = bv->bv_offset + done;
+			struct page *page = bv->bv_page + boff / P;
+			size_t part = min(bv->bv_len - done, P - boff % P), pos;
+
+			while (seg < nsegs && segoff == segs[seg].len) {
+				seg++;
+				segoff = 0;
+			}
+			KUNIT_ASSERT_LT_MSG(test, seg, nsegs, "bio longer than iterator");
+			pos = segs[seg].off + segoff;
+			KUNIT_EXPECT_EQ_MSG(test, boff % P, pos % P,
+					    "offset in page at iterator byte %zu", walked);
+			KUNIT_ASSERT_PTR_EQ_MSG(test, page, buf->pages[pos / P],
+						"page at iterator byte %zu", walked);
+			part = min(part, segs[seg].len - segoff);
+			done += part;
+			segoff += part;
+			walked += part;
+		}
+	}
+	return walked;
+}
+
+/* Every distinct page under the segments, each once. */
+static unsigned int seg_pages(struct diopin_buf *buf,
+			      const struct diopin_seg *segs, unsigned int nsegs,
+			      struct page **out)
+{
+	unsigned int i, n = 0, k, j;
+
+	for (i = 0; i < nsegs; i++) {
+		if (!segs[i].len)
+			continue;
+		for (k = segs[i].off / P; k <= (segs[i].off + segs[i].len - 1) / P; k++) {
+			for (j = 0; j < n && out[j] != buf->pages[k]; j++)
+				;
+			if (j == n)
+				out[n++] = buf->pages[k];
+		}
+	}
+	return n;
+}
+
+/* ---- bio_iov_iter_get_pages() ---- */
+
+struct get_case {
+	const char *desc;
+	enum diopin_iter_type type;
+	struct diopin_seg segs[4];
+	unsigned int nsegs;
+	unsigned int bvecs;	/* expected bi_vcnt, 0: not fixed (merges) */
+};
+
+static const struct get_case get_cases[] = {
+	{ "UBUF: four pages, each pinned once", DIOPIN_UBUF,
+	  { { 0, 4 * P } }, 1, 0 },
+	{ "UBUF: sector-aligned start, three pages", DIOPIN_UBUF,
+	  { { 512, 2 * P } }, 1, 0 },
+	{ "IOVEC: three segments, three pages", DIOPIN_IOVEC,
+	  { { 0, P }, { 3 * P, 1024 }, { 5 * P + 512, 512 } }, 3, 0 },
+	{ "IOVEC: two segments in one page merge, one pin", DIOPIN_IOVEC,
+	  { { 0, 512 }, { 512, 1024 } }, 2, 1 },
+	{ "IOVEC: three segments in one page merge, one pin", DIOPIN_IOVEC,
+	  { { 1024, 512 }, { 1536, 512 }, { 2048, 1024 } }, 3, 1 },
+	{ "KVEC: borrowed, no pins", DIOPIN_KVEC,
+	  { { 0, 2 * P }, { 4 * P, 512 } }, 2, 0 },
+	{ "KVEC: same-page segments, no pins", DIOPIN_KVEC,
+	  { { 0, 512 }, { 512, 512 } }, 2, 1 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(get, get_cases, desc);
+
+/*
+ * Guards: bio_iov_iter_get_pages(): BIO_PAGE_PINNED set iff
+ * iov_iter_extract_will_pin(); __bio_iov_iter_get_pages() placing the right
+ * pages at the right offsets; bio_iov_add_folio()'s "if (same_page &&
+ * BIO_PAGE_PINNED) unpin_user_folio(folio, 1)" leaving a merged page with
+ * exactly one pin; and bio_release_pages() returning every page to its
+ * baseline.
+ */
+static void bio_get_pages_pins_or_borrows(struct kunit *test)
+{
+	const struct get_case *c = test->param_value;
+	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
+	struct block_device *bdev = bio_test_bdev(test);
+	struct page *distinct[BUF_PAGES];
+	struct diopin_snap *snap;
+	struct diopin_buf *buf;
+	struct iov_iter iter;
+	struct bio *bio;
+	size_t total;
+	unsigned int n;
+
+	buf = user ? diopin_buf_user(test, BUF_PAGES, DIOPIN_UMAP_PREFAULT) :
+		     diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BUF_PAGES);
+	total = diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf,
+				  c->segs, c->nsegs);
+	n = seg_pages(buf, c->segs, c->nsegs, distinct);
+	snap = diopin_snap_take(test, distinct, n);
+
+	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_WRITE);
+	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+
+	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
+	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
+	if (c->bvecs)
+		KUNIT_EXPECT_EQ(test, bio->bi_vcnt, c->bvecs);
+	KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs, c->nsegs),
+			total);
+	diopin_expect_pins(test, snap, user ? 1 : 0, "in the bio");
+
+	bio_test_release(test, bio, false);
+	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
+	diopin_expect_dirty(test, snap, false, "after bio_release_pages(bio, false)");
+}
+
+/*
+ * Guards: the ITER_BVEC branch of bio_iov_iter_get_pages() and
+ * bio_iov_bvec_set(): the bio borrows the caller's bvec array as it is (no
+ * copy, no pins, BIO_CLONED), and the iterator advances by the bio size.
+ */
+static void bio_get_pages_bvec_borrows_array(struct kunit *test)
+{
+	static const struct diopin_seg segs[] = {
+		{ 512, P }, { 2 * P, 2 * P }, { 6 * P, 1024 },
+	};
+	struct block_device *bdev = bio_test_bdev(test);
+	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, BUF_PAGES);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, BUF_PAGES);
+	const struct bio_vec *caller;
+	struct iov_iter iter;
+	struct bio *bio;
+	size_t total;
+
+	total = diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_SOURCE, buf,
+				  segs, ARRAY_SIZE(segs));
+	caller = iter.bvec;
+	bio = bio_test_alloc(test, bdev, 0, REQ_OP_WRITE);
+	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+
+	KUNIT_EXPECT_PTR_EQ(test, (const struct bio_vec *)bio->bi_io_vec, caller);
+	KUNIT_EXPECT_EQ(test, bio->bi_vcnt, ARRAY_SIZE(segs));
+	KUNIT_EXPECT_TRUE(test, bio_flagged(bio, BIO_CLONED));
+	KUNIT_EXPECT_FALSE(test, bio_flagged(bio, BIO_PAGE_PINNED));
+	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
+	diopin_expect_pins(test, snap, 0, "borrowed by the bio");
+	bio_test_release(test, bio, true);
+	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
+	diopin_expect_dirty(test, snap, false, "borrowed pages after release");
+}
+
+/* ---- bio_release_pages() ---- */
+
+struct release_case {
+	const char *desc;
+	bool user;		/* pinned user pages, else a KVEC bio */
+	bool mark_dirty;
+};
+
+static const struct release_case release_cases[] = {
+	{ "pinned bio, mark_dirty=false", true, false },
+	{ "pinned bio, mark_dirty=true", true, true },
+	{ "unpinned (KVEC) bio, mark_dirty=true touches nothing", false, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(release, release_cases, desc);
+
+/*
+ * Guards: bio_release_pages()'s BIO_PAGE_PINNED test and
+ * __bio_release_pages(): unpin every page once, dirty every folio when
+ * asked, and leave a bio that pinned nothing alone.
+ */
+static void bio_release_pages_unpins_and_dirties(struct kunit *test)
+{
+	const struct release_case *c = test->param_value;
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct block_device *bdev = bio_test_bdev(test);
+	struct diopin_snap *snap;
+	struct diopin_buf *buf;
+	struct iov_iter iter;
+	struct bio *bio;
+
+	buf = c->user ? diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT) :
+			diopin_buf_kernel(test, DIOPIN_BUF_PAGES, 4);
+	snap = diopin_snap_take(test, buf->pages, 4);
+	diopin_iter_build(test, &iter, c->user ? DIOPIN_UBUF : DIOPIN_KVEC,
+			  ITER_DEST, buf, &seg, 1);
+	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
+	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	diopin_expect_dirty(test, snap, false, "before release");
+
+	bio_test_release(test, bio, c->mark_dirty);
+	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
+	diopin_expect_dirty(test, snap, c->user && c->mark_dirty,
+			    "after bio_release_pages()");
+	diopin_clear_dirty(snap);
+}
+
+/*
+ * Guards: the nr_pages arithmetic of __bio_release_pages() on large
+ * folios: a segment that starts mid-page and spans three pages of a folio
+ * is unpinned three times, not once and not four times.
+ */
+static void bio_release_large_folio_per_page(struct kunit *test)
+{
+	struct block_device *bdev = bio_test_bdev(test);
+	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 8);
+	struct folio *folio = buf->folio;
+	struct page *pinned[4] = { buf->pages[1], buf->pages[2], buf->pages[3],
+				   buf->pages[6] };
+	struct diopin_snap *snap = diopin_snap_take(test, pinned, 4);
+	struct bio *bio;
+
+	bio = bio_test_alloc(test, bdev, 4, REQ_OP_READ);
+	/* One pin per page covered, as bio_iov_iter_get_pages() would take. */
+	KUNIT_ASSERT_EQ(test, 0, try_grab_folio(folio, 4, FOLL_PIN));
+	bio_set_flag(bio, BIO_PAGE_PINNED);
+	/* Pages 1..3: from the middle of page 1 to the middle of page 3. */
+	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 2 * P, P + P / 2));
+	/* Page 6 alone, a separate bvec. */
+	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 512, 6 * P + 1024));
+	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 4);
+	diopin_expect_pins(test, snap, 1, "four pages pinned");
+
+	bio_test_release(test, bio, false);
+	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 0);
+	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
+}
+
+/* ---- bio_set_pages_dirty() / bio_check_pages_dirty() ---- */
+
+static struct bio *bio_read_into_user(struct kunit *test, struct diopin_buf *buf,
+				      unsigned int npages)
+{
+	const struct diopin_seg seg = { 0, npages * P };
+	struct block_device *bdev = bio_test_bdev(test);
+	struct iov_iter iter;
+	struct bio *bio;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
+	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	KUNIT_ASSERT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
+	return bio;
+}
+
+/*
+ * Guards: bio_set_pages_dirty() dirtying every folio, and the fast path of
+ * bio_check_pages_dirty(): when every folio is still dirty, release at
+ * once (synchronously, without re-dirtying) and put the bio.
+ */
+static void bio_check_pages_dirty_releases_at_once(struct kunit *test)
+{
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	struct bio *bio = bio_read_into_user(test, buf, 4);
+
+	diopin_expect_dirty(test, snap, false, "before bio_set_pages_dirty()");
+	bio_set_pages_dirty(bio);
+	diopin_expect_dirty(test, snap, true, "after bio_set_pages_dirty()");
+	diopin_expect_pins(test, snap, 1, "in the bio");
+
+	bio_test_give_away(test, bio);
+	bio_check_pages_dirty(bio);
+	/* No work was needed: the pins are gone now, not later. */
+	diopin_expect_pins(test, snap, 0, "right after bio_check_pages_dirty()");
+	diopin_expect_dirty(test, snap, true, "after bio_check_pages_dirty()");
+	diopin_clear_dirty(snap);
+}
+
+/*
+ * Guards: the deferred path of bio_check_pages_dirty() and bio_dirty_fn():
+ * when a folio was cleaned while the read was in flight (written back
+ * under us), the bio goes to the work item, which re-dirties every folio
+ * and unpins it. Without it, the data the read brought in could be lost.
+ */
+static void bio_check_pages_dirty_redirties_later(struct kunit *test)
+{
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	struct bio *bio = bio_read_into_user(test, buf, 4);
+
+	bio_set_pages_dirty(bio);
+	/* "Writeback" cleaned page 2 meanwhile. */
+	folio_clear_dirty(page_folio(buf->pages[2]));
+
+	bio_test_give_away(test, bio);
+	bio_check_pages_dirty(bio);
+	/* bio_dirty_work is on the system workqueue: let it run. */
+	__flush_workqueue(system_wq);
+
+	diopin_expect_dirty(test, snap, true, "after the deferred re-dirty");
+	diopin_expect_pins(test, snap, 0, "after the deferred release");
+	diopin_clear_dirty(snap);
+}
+
+/* ---- a real read through brd ---- */
+
+/*
+ * Guards: the whole read path of a pinned bio: submit_bio_wait() moves
+ * the bytes written earlier on brd into the pinned user pages (they are the
+ * pages the user mapping sees), then bio_release_pages(bio, true) leaves
+ * them dirty and unpinned.
+ */
+static void bio_read_into_pinned_user_pages(struct kunit *test)
+{
+	struct block_device *bdev = bio_test_bdev(test);
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	u32 seed = buf->seed ^ 0x5a5a5a5a;
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct iov_iter iter;
+	struct bio *bio;
+	u8 *kbuf;
+
+	kbuf = kunit_kmalloc(test, 4 * P, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	diopin_pattern_fill(kbuf, 4 * P, 0, seed);
+	diopin_bdev_rw(test, bdev, REQ_OP_WRITE, 8 * P, kbuf, 4 * P);
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
+	bio->bi_iter.bi_sector = (8 * P) >> SECTOR_SHIFT;
+	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	diopin_expect_pins(test, snap, 1, "read bio built");
+	KUNIT_ASSERT_EQ(test, submit_bio_wait(bio), 0);
+	diopin_expect_pins(test, snap, 1, "read done, not yet released");
+	bio_test_release(test, bio, true);
+
+	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
+	diopin_expect_dirty(test, snap, true, "after bio_release_pages(bio, true)");
+	memset(kbuf, 0, 4 * P);
+	KUNIT_ASSERT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr, 4 * P));
+	KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(kbuf, 4 * P, 0, seed),
+			    4 * P, "the user mapping does not see the bytes read");
+	diopin_clear_dirty(snap);
+}
+
+static struct kunit_case diopin_bio_cases[] = {
+	KUNIT_CASE_PARAM(bio_get_pages_pins_or_borrows, get_gen_params),
+	KUNIT_CASE(bio_get_pages_bvec_borrows_array),
+	KUNIT_CASE_PARAM(bio_release_pages_unpins_and_dirties, release_gen_params),
+	KUNIT_CASE(bio_release_large_folio_per_page),
+	KUNIT_CASE(bio_check_pages_dirty_releases_at_once),
+	KUNIT_CASE(bio_check_pages_dirty_redirties_later),
+	KUNIT_CASE(bio_read_into_pinned_user_pages),
+	{}
+};
+
+static struct kunit_suite diopin_bio_suite = {
+	.name = "diopin_bio",
+	.test_cases = diopin_bio_cases,
+};
+
+kunit_test_suite(diopin_bio_suite);
+
+MODULE_DESCRIPTION("KUnit tests for BIO_PAGE_PINNED, bio_release_pages() and the bio dirty path");
+MODULE_LICENSE("GPL");
