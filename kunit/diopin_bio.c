@@ -11,11 +11,11 @@
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/mman.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/workqueue.h>
 #include <kunit/test.h>
 
 #include "internal.h"	/* mm/internal.h: try_grab_folio() */
@@ -354,6 +354,23 @@ static void bio_check_pages_dirty_releases_at_once(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
+static bool bio_wait_unpinned(const struct diopin_snap *snap, unsigned long timeout)
+{
+	unsigned long deadline = jiffies + timeout;
+	unsigned int i;
+
+	for (;;) {
+		for (i = 0; i < snap->n; i++)
+			if (folio_maybe_dma_pinned(page_folio(snap->s[i].page)))
+				break;
+		if (i == snap->n)
+			return true;
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(1);
+	}
+}
+
 /*
  * Guards: the deferred path of bio_check_pages_dirty() and bio_dirty_fn():
  * when a folio was cleaned while the read was in flight (written back
@@ -372,8 +389,12 @@ static void bio_check_pages_dirty_redirties_later(struct kunit *test)
 
 	bio_test_give_away(test, bio);
 	bio_check_pages_dirty(bio);
-	/* bio_dirty_work is on the system workqueue: let it run. */
-	__flush_workqueue(system_wq);
+	/*
+	 * bio_dirty_work is a static work item on a system workqueue (which
+	 * one changed between releases): wait for it to release the pins.
+	 */
+	KUNIT_EXPECT_TRUE_MSG(test, bio_wait_unpinned(snap, 5 * HZ),
+			      "the deferred release did not run within 5 s");
 
 	diopin_expect_dirty(test, snap, true, "after the deferred re-dirty");
 	diopin_expect_pins(test, snap, 0, "after the deferred release");
