@@ -7,7 +7,13 @@
 #include <linux/bvec.h>
 #include <linux/file.h>
 #include <linux/major.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/folio_queue.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/mman.h>
 #include <linux/random.h>
 #include <linux/slab.h>
@@ -17,6 +23,7 @@
 #include <kunit/resource.h>
 
 #include "diopin_fixture.h"
+#include "diopin_images.h"
 
 /* ---- pattern ---- */
 
@@ -555,4 +562,254 @@ void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
 		kbuf += part;
 		len -= part;
 	}
+}
+
+/* ---- O_DIRECT I/O ---- */
+
+struct diopin_aio {
+	struct kiocb kiocb;
+	struct completion done;
+	long ret;
+};
+
+static void diopin_aio_complete(struct kiocb *kiocb, long ret)
+{
+	struct diopin_aio *aio = container_of(kiocb, struct diopin_aio, kiocb);
+
+	aio->ret = ret;
+	complete(&aio->done);
+}
+
+ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
+		   struct iov_iter *iter, bool async)
+{
+	struct diopin_aio aio;
+	ssize_t ret;
+
+	init_sync_kiocb(&aio.kiocb, file);
+	aio.kiocb.ki_pos = pos;
+	aio.kiocb.ki_flags |= IOCB_DIRECT;
+	if (async) {
+		init_completion(&aio.done);
+		aio.kiocb.ki_complete = diopin_aio_complete;
+	}
+	if (rw == WRITE) {
+		if (S_ISREG(file_inode(file)->i_mode))
+			file_start_write(file);
+		ret = file->f_op->write_iter(&aio.kiocb, iter);
+		if (S_ISREG(file_inode(file)->i_mode))
+			file_end_write(file);
+	} else {
+		ret = file->f_op->read_iter(&aio.kiocb, iter);
+	}
+	if (async && ret == -EIOCBQUEUED) {
+		wait_for_completion(&aio.done);
+		ret = aio.ret;
+	}
+	return ret;
+}
+
+/* ---- mounted filesystems on brd ---- */
+
+static void diopin_mntput_action(void *mnt)
+{
+	mntput(mnt);
+}
+
+/* A device node in rootfs for the "source" of a mount. */
+static int diopin_mknod(const char *path, dev_t dev)
+{
+	struct dentry *dentry;
+	struct path parent;
+	int err;
+
+	dentry = kern_path_create(AT_FDCWD, path, &parent, 0);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry) == -EEXIST ? 0 : PTR_ERR(dentry);
+	err = vfs_mknod(mnt_idmap(parent.mnt), d_inode(parent.dentry), dentry,
+			S_IFBLK | 0600, dev);
+	done_path_create(&parent, dentry);
+	return err;
+}
+
+static void diopin_load_image(struct kunit *test, struct block_device *bdev,
+			      const struct diopin_image *img)
+{
+	void *zero = kunit_kzalloc(test, 16 * PAGE_SIZE, GFP_KERNEL);
+	size_t pos, part;
+	unsigned int i;
+	void *tmp;
+
+	KUNIT_ASSERT_NOT_NULL(test, zero);
+	KUNIT_ASSERT_LE(test, img->size, bdev_nr_bytes(bdev));
+	for (pos = 0; pos < img->size; pos += part) {
+		part = min_t(size_t, img->size - pos, 16 * PAGE_SIZE);
+		diopin_bdev_rw(test, bdev, REQ_OP_WRITE, pos, zero, part);
+	}
+	for (i = 0; i < img->nchunks; i++) {
+		const struct diopin_image_chunk *c = &img->chunks[i];
+
+		tmp = kunit_kmalloc(test, c->len, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tmp);
+		memcpy(tmp, c->data, c->len);
+		diopin_bdev_rw(test, bdev, REQ_OP_WRITE,
+			       (loff_t)c->sector << SECTOR_SHIFT, tmp, c->len);
+		kunit_kfree(test, tmp);
+	}
+	/* The page cache must not remember the previous filesystem. */
+	invalidate_bdev(bdev);
+}
+
+struct vfsmount *diopin_fs_mount(struct kunit *test,
+				 const struct diopin_image *img,
+				 unsigned int minor)
+{
+	struct file_system_type *type;
+	struct block_device *bdev;
+	struct fs_context *fc;
+	struct vfsmount *mnt;
+	unsigned long deadline;
+	char source[32];
+
+	bdev = file_bdev(diopin_bdev_open(test, DIOPIN_BRD(minor)));
+	/* An earlier mount is released asynchronously (delayed mntput). */
+	deadline = jiffies + 10 * HZ;
+	while (READ_ONCE(bdev->bd_holder)) {
+		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
+				      "ram%u is still held by an earlier mount", minor);
+		msleep(5);
+	}
+	diopin_load_image(test, bdev, img);
+
+	snprintf(source, sizeof(source), "/diopin-ram%u", minor);
+	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(source, DIOPIN_BRD(minor)),
+			    "mknod %s", source);
+	type = get_fs_type(img->fstype);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "filesystem %s is not built in",
+				  img->fstype);
+	fc = fs_context_for_mount(type, 0);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fc));
+	if (vfs_parse_fs_string(fc, "source", source, strlen(source))) {
+		put_fs_context(fc);
+		KUNIT_FAIL_AND_ABORT(test, "bad mount source %s", source);
+	}
+	mnt = fc_mount(fc);
+	put_fs_context(fc);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting %s on %s: %ld",
+			       img->fstype, source, PTR_ERR(mnt));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_mntput_action, mnt));
+	return mnt;
+}
+
+struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
+			    const char *name, int flags)
+{
+	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", name,
+			       PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	return file;
+}
+
+void diopin_expect_user_bytes(struct kunit *test, const void __user *uaddr,
+			      size_t len, size_t pos, u32 seed, bool zero)
+{
+	u8 *tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	size_t done, part, bad;
+
+	KUNIT_ASSERT_NOT_NULL(test, tmp);
+	for (done = 0; done < len; done += part) {
+		part = min_t(size_t, len - done, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, 0, copy_from_user(tmp, uaddr + done, part));
+		if (zero)
+			bad = memchr_inv(tmp, 0, part) ?
+			      (u8 *)memchr_inv(tmp, 0, part) - tmp : part;
+		else
+			bad = diopin_pattern_mismatch(tmp, part, pos + done, seed);
+		if (bad != part) {
+			KUNIT_FAIL(test, "byte %zu of %zu is wrong (%s expected)",
+				   done + bad, len, zero ? "zero" : "pattern");
+			break;
+		}
+	}
+	kunit_kfree(test, tmp);
+}
+
+/* The distinct pages of @buf under @shape's segments. */
+static struct diopin_snap *diopin_shape_snap(struct kunit *test,
+					     struct diopin_buf *buf,
+					     const struct diopin_dio_shape *shape)
+{
+	struct page **pages;
+	unsigned int i, k, n = 0;
+	bool *seen;
+
+	pages = kunit_kcalloc(test, buf->npages, sizeof(*pages), GFP_KERNEL);
+	seen = kunit_kcalloc(test, buf->npages, sizeof(*seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	for (i = 0; i < shape->nsegs; i++) {
+		const struct diopin_seg *seg = &shape->segs[i];
+
+		if (!seg->len)
+			continue;
+		for (k = seg->off / PAGE_SIZE;
+		     k <= (seg->off + seg->len - 1) / PAGE_SIZE; k++)
+			seen[k] = true;
+	}
+	for (k = 0; k < buf->npages; k++)
+		if (seen[k])
+			pages[n++] = buf->pages[k];
+	return diopin_snap_take(test, pages, n);
+}
+
+void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
+			  const struct diopin_dio_shape *shape)
+{
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	int zero_ref = folio_ref_count(zero);
+	struct diopin_buf *wbuf, *rbuf;
+	struct diopin_snap *wsnap, *rsnap;
+	struct iov_iter iter;
+	size_t total;
+	unsigned int i;
+	ssize_t ret;
+
+	wbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
+	rbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
+	wsnap = diopin_shape_snap(test, wbuf, shape);
+	rsnap = diopin_shape_snap(test, rbuf, shape);
+
+	total = diopin_iter_build(test, &iter, shape->type, ITER_SOURCE, wbuf,
+				  shape->segs, shape->nsegs);
+	ret = diopin_dio(file, WRITE, pos, &iter, shape->async);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)total, "O_DIRECT write");
+	diopin_expect_pins(test, wsnap, 0, "source pages after the write");
+	diopin_expect_dirty(test, wsnap, false, "source pages after the write");
+
+	total = diopin_iter_build(test, &iter, shape->type, ITER_DEST, rbuf,
+				  shape->segs, shape->nsegs);
+	ret = diopin_dio(file, READ, pos, &iter, shape->async);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)total, "O_DIRECT read");
+	diopin_expect_pins(test, rsnap, 0, "destination pages after the read");
+	diopin_expect_dirty(test, rsnap, true, "destination pages after the read");
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
+
+	/* What was read is what was written, segment by segment. */
+	for (i = 0; i < shape->nsegs; i++)
+		diopin_expect_user_bytes(test, rbuf->uaddr + shape->segs[i].off,
+					 shape->segs[i].len, shape->segs[i].off,
+					 wbuf->seed, false);
+	/* And the source buffer is as it was. */
+	for (i = 0; i < shape->nsegs; i++)
+		diopin_expect_user_bytes(test, wbuf->uaddr + shape->segs[i].off,
+					 shape->segs[i].len, shape->segs[i].off,
+					 wbuf->seed, false);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
+			    "the zero page's refcount moved");
+	diopin_clear_dirty(rsnap);
 }

@@ -151,4 +151,55 @@ struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
 void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
 		    blk_opf_t op, loff_t pos, void *kbuf, size_t len);
 
+/* ---- O_DIRECT I/O and mounted filesystems ---- */
+
+struct vfsmount;
+struct diopin_image;
+
+/*
+ * One O_DIRECT read or write of @iter at @pos through @file's
+ * read_iter/write_iter, as a syscall would do it. With @async the kiocb
+ * has a ki_complete and the call waits for it (the async paths of the DIO
+ * implementations); otherwise it is a sync kiocb. Returns bytes or -errno.
+ */
+ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
+		   struct iov_iter *iter, bool async);
+
+/*
+ * Load @img into brd /dev/ram<@minor>, mount it (fs_context + fc_mount,
+ * through a device node made in rootfs) and return the mount. Unmounted
+ * when the test ends; the next mount of the same device waits until the
+ * previous filesystem has let go of it.
+ */
+struct vfsmount *diopin_fs_mount(struct kunit *test,
+				 const struct diopin_image *img,
+				 unsigned int minor);
+/* Open @name under @mnt's root; fput() when the test ends. */
+struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
+			    const char *name, int flags);
+
+/*
+ * A DIO round trip: @shape's segments of a user buffer written to @file at
+ * @pos with O_DIRECT, then read back into a second user buffer laid out
+ * the same way. Checks the byte counts, every byte, that every page is
+ * back at its baseline refcount and unpinned afterwards, that the source
+ * pages stay clean and the destination pages covered by the read are
+ * dirty, and that the zero page's refcount did not move.
+ */
+struct diopin_dio_shape {
+	const char *desc;
+	enum diopin_iter_type type;	/* DIOPIN_UBUF or DIOPIN_IOVEC */
+	unsigned int npages;		/* user buffer size */
+	struct diopin_seg segs[DIOPIN_MAX_SEGS];
+	unsigned int nsegs;
+	bool async;
+};
+
+void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
+			  const struct diopin_dio_shape *shape);
+
+/* Expect the @len user bytes at @uaddr to be @pattern-seeded from @pos, or 0. */
+void diopin_expect_user_bytes(struct kunit *test, const void __user *uaddr,
+			      size_t len, size_t pos, u32 seed, bool zero);
+
 #endif /* _DIOPIN_FIXTURE_H */
