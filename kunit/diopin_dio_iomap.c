@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_dio_iomap: real O_DIRECT I/O through fs/iomap/direct-io.c, on an
+ * ext2 filesystem (1 KiB blocks) on brd.
+ *
+ * iomap_dio_bio_iter() builds bios with bio_iov_iter_get_pages(), so user
+ * pages are pinned for the I/O and released at completion
+ * (iomap_dio_bio_end_io(): bio_check_pages_dirty() for reads,
+ * bio_release_pages() for writes); holes are zero-filled by copying, sub-
+ * block writes into new blocks are padded with the zero page
+ * (iomap_dio_zero()), which must not be pinned.
+ */
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/uio.h>
+#include <kunit/test.h>
+
+#include "diopin_fixture.h"
+#include "diopin_images.h"
+
+#define P		PAGE_SIZE
+#define IOMAP_MINOR	2	/* /dev/ram2 */
+
+static struct file *iomap_test_file(struct kunit *test, const char *name)
+{
+	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2,
+					       IOMAP_MINOR);
+
+	return diopin_fs_open(test, mnt, name, O_RDWR | O_CREAT | O_DIRECT);
+}
+
+struct iomap_case {
+	struct diopin_dio_shape shape;
+	loff_t pos;		/* file offset */
+};
+
+static const struct iomap_case iomap_cases[] = {
+	{ { "UBUF 4 KiB at 0 (allocating write)", DIOPIN_UBUF, 1,
+	    { { 0, P } }, 1 }, 0 },
+	{ { "UBUF 64 KiB at 64 KiB", DIOPIN_UBUF, 16,
+	    { { 0, 16 * P } }, 1 }, 64 * 1024 },
+	{ { "IOVEC three segments, one sharing a page", DIOPIN_IOVEC, 6,
+	    { { 0, 2 * P }, { 2 * P, 1024 }, { 2 * P + 1024, 1024 } }, 3 }, 0 },
+	{ { "UBUF 1 KiB block at a sector-aligned buffer offset", DIOPIN_UBUF, 1,
+	    { { 512, 1024 } }, 1 }, 3072 },
+	{ { "async UBUF 16 KiB", DIOPIN_UBUF, 4,
+	    { { 0, 4 * P } }, 1, true }, 8192 },
+	{ { "async IOVEC 1.25 MiB in eight segments", DIOPIN_IOVEC, 8 * 41,
+	    { { 0, 40 * P }, { 41 * P, 40 * P }, { 82 * P, 40 * P },
+	      { 123 * P, 40 * P }, { 164 * P, 40 * P }, { 205 * P, 40 * P },
+	      { 246 * P, 40 * P }, { 287 * P, 40 * P } }, 8, true }, 0 },
+};
+
+static void iomap_case_desc(const struct iomap_case *c, char *desc)
+{
+	strscpy(desc, c->shape.desc, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(iomap, iomap_cases, iomap_case_desc);
+
+/*
+ * Guards: fs/iomap/direct-io.c iomap_dio_bio_iter() (pin via
+ * bio_iov_iter_get_pages(), bio_set_pages_dirty() for reads) and
+ * iomap_dio_bio_end_io() (bio_check_pages_dirty() / bio_release_pages()):
+ * bytes, pins and dirty bits after a write then a read of a file.
+ */
+static void dio_iomap_roundtrip(struct kunit *test)
+{
+	const struct iomap_case *c = test->param_value;
+
+	diopin_dio_roundtrip(test, iomap_test_file(test, "roundtrip"), c->pos,
+			     &c->shape);
+}
+
+/*
+ * Guards: iomap_dio_zero(): a 512-byte write into a new 1 KiB block is
+ * padded with the zero page (never pinned, its refcount unmoved), and the
+ * padding reads back as zeroes while the data reads back as written.
+ */
+static void dio_iomap_subblock_write_pads_with_zero_page(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "subblock");
+	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *r = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *wsnap = diopin_snap_take(test, w->pages, 1);
+	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 1);
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	int zero_ref = folio_ref_count(zero);
+	const struct diopin_seg half = { 0, 512 }, block = { 0, 1024 };
+	struct iov_iter iter;
+
+	/* Second half of block 4 of the file: the first half is padding. */
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &half, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 4096 + 512, &iter, false),
+			512);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
+			    "iomap_dio_zero() moved the zero page's refcount");
+	diopin_expect_pins(test, wsnap, 0, "after the sub-block write");
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &block, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 4096, &iter, false), 1024);
+	diopin_expect_user_bytes(test, r->uaddr, 512, 0, 0, true);
+	diopin_expect_user_bytes(test, r->uaddr + 512, 512, 0, w->seed, false);
+	diopin_expect_pins(test, rsnap, 0, "after the read");
+	diopin_clear_dirty(rsnap);
+}
+
+/*
+ * Guards: iomap_dio_hole_iter(): reading a hole copies zeroes into the
+ * user buffer (iov_iter_zero(), no pins at all), and the data after the
+ * hole still comes from the disk.
+ */
+static void dio_iomap_read_hole_is_zeroes(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "sparse");
+	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *r = diopin_buf_user(test, 3, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 3);
+	const struct diopin_seg one = { 0, P }, three = { 0, 3 * P };
+	struct iov_iter iter;
+
+	/* Data only in the third page of the file: two pages of hole first. */
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &one, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 2 * P, &iter, false),
+			(ssize_t)P);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &three, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 0, &iter, false),
+			(ssize_t)(3 * P));
+	diopin_expect_user_bytes(test, r->uaddr, 2 * P, 0, 0, true);
+	diopin_expect_user_bytes(test, r->uaddr + 2 * P, P, 0, w->seed, false);
+	diopin_expect_pins(test, rsnap, 0, "after reading a hole");
+	diopin_clear_dirty(rsnap);
+}
+
+/*
+ * Guards: the i_size clamp of __iomap_dio_rw() for reads: a read that
+ * runs past EOF returns only the bytes up to EOF, pins nothing past it and
+ * leaves nothing pinned.
+ */
+static void dio_iomap_read_past_eof_is_short(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "short");
+	struct diopin_buf *w = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *r = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 4);
+	const struct diopin_seg six_k = { 0, 6144 }, all = { 0, 4 * P };
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &six_k, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 0, &iter, false), 6144);
+	KUNIT_ASSERT_EQ(test, i_size_read(file_inode(file)), 6144);
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &all, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), 6144);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * P - 6144);
+	diopin_expect_user_bytes(test, r->uaddr, 6144, 0, w->seed, false);
+	/*
+	 * What lies past EOF in the buffer is not promised (iomap zero-fills
+	 * the hole it maps there); only the count and the pins are.
+	 */
+	diopin_expect_pins(test, rsnap, 0, "after the short read");
+	diopin_clear_dirty(rsnap);
+}
+
+static struct kunit_case diopin_dio_iomap_cases[] = {
+	KUNIT_CASE_PARAM(dio_iomap_roundtrip, iomap_gen_params),
+	KUNIT_CASE(dio_iomap_subblock_write_pads_with_zero_page),
+	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
+	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
+	{}
+};
+
+static struct kunit_suite diopin_dio_iomap_suite = {
+	.name = "diopin_dio_iomap",
+	.test_cases = diopin_dio_iomap_cases,
+};
+
+kunit_test_suite(diopin_dio_iomap_suite);
+
+MODULE_DESCRIPTION("KUnit end-to-end O_DIRECT tests through fs/iomap/direct-io.c");
+MODULE_LICENSE("GPL");
