@@ -6,9 +6,9 @@
  * iomap_dio_bio_iter() builds bios with bio_iov_iter_get_pages(), so user
  * pages are pinned for the I/O and released at completion
  * (iomap_dio_bio_end_io(): bio_check_pages_dirty() for reads,
- * bio_release_pages() for writes); holes are zero-filled by copying, sub-
- * block writes into new blocks are padded with the zero page
- * (iomap_dio_zero()), which must not be pinned.
+ * bio_release_pages() for writes); holes are zero-filled by copying, and
+ * sub-block writes into new blocks zero the rest of the block
+ * (iomap_dio_zero()) without pinning anything.
  */
 #include <linux/fcntl.h>
 #include <linux/fs.h>
@@ -74,13 +74,16 @@ static void dio_iomap_roundtrip(struct kunit *test)
 }
 
 /*
- * Guards: iomap_dio_zero(): a 512-byte write into a new 1 KiB block is
- * padded with the zero page (never pinned, its refcount unmoved), and the
- * padding reads back as zeroes while the data reads back as written.
+ * Guards: iomap_dio_zero(): a 512-byte write into a newly allocated 1 KiB
+ * block must zero the other half of the block on disk (with iomap's own
+ * zero page, in a bio that pins nothing). The block is recycled from a
+ * truncated file full of pattern, so a missing zeroing shows as stale
+ * bytes; the zero page's refcount does not move either.
  */
-static void dio_iomap_subblock_write_pads_with_zero_page(struct kunit *test)
+static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 {
 	struct file *file = iomap_test_file(test, "subblock");
+	struct diopin_buf *old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *r = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *wsnap = diopin_snap_take(test, w->pages, 1);
@@ -88,14 +91,21 @@ static void dio_iomap_subblock_write_pads_with_zero_page(struct kunit *test)
 	struct folio *zero = page_folio(ZERO_PAGE(0));
 	int zero_ref = folio_ref_count(zero);
 	const struct diopin_seg half = { 0, 512 }, block = { 0, 1024 };
+	const struct diopin_seg all = { 0, 4 * P };
 	struct iov_iter iter;
+
+	/* Leave stale pattern in free blocks: write, then truncate to 0. */
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, old, &all, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 0, &iter, false),
+			(ssize_t)(4 * P));
+	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
 
 	/* Second half of block 4 of the file: the first half is padding. */
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &half, 1);
 	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 4096 + 512, &iter, false),
 			512);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
-			    "iomap_dio_zero() moved the zero page's refcount");
+			    "the zero page's refcount moved");
 	diopin_expect_pins(test, wsnap, 0, "after the sub-block write");
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &block, 1);
@@ -165,7 +175,7 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 
 static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE_PARAM(dio_iomap_roundtrip, iomap_gen_params),
-	KUNIT_CASE(dio_iomap_subblock_write_pads_with_zero_page),
+	KUNIT_CASE(dio_iomap_subblock_write_zeroes_the_rest),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
 	{}

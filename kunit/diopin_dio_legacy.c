@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_dio_legacy: real O_DIRECT I/O through the old fs/direct-io.c, on
+ * a vfat filesystem on brd (vfat, exfat, udf, hfs and others still use it).
+ *
+ * "block: Use iov_iter_extract_pages() and page pinning in direct-io.c"
+ * (David Howells, 2023): dio_refill_pages() extracts (pins) user pages,
+ * submit_page_section()/dio_pin_page() add a pin per bio reference with
+ * folio_add_pin(), dio_bio_complete() and dio_cleanup() unpin. When the user
+ * buffer faults part-way through a write over blocks the filesystem has
+ * already mapped, the zero page is written in its place: it must never be
+ * pinned, and nothing may be unpinned twice.
+ */
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <kunit/test.h>
+
+#include "diopin_fixture.h"
+#include "diopin_images.h"
+
+#define P		PAGE_SIZE
+#define LEGACY_MINOR	3	/* /dev/ram3 */
+#define PREALLOC	(512 * 1024)
+
+/*
+ * fat_direct_IO() refuses (returns 0, so the VFS falls back to buffered
+ * I/O) a write past the allocated size: allocate the file first with a
+ * buffered write, then open it O_DIRECT.
+ */
+static struct file *legacy_test_file(struct kunit *test)
+{
+	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_vfat,
+					       LEGACY_MINOR);
+	struct file *file;
+	loff_t pos = 0;
+	void *zero;
+
+	file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT);
+	zero = kunit_kzalloc(test, PREALLOC, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, zero);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, PREALLOC, &pos),
+			(ssize_t)PREALLOC);
+	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
+	kunit_kfree(test, zero);
+	return diopin_fs_open(test, mnt, "data", O_RDWR | O_DIRECT);
+}
+
+static const struct diopin_dio_shape legacy_shapes[] = {
+	{ "UBUF 4 KiB", DIOPIN_UBUF, 1, { { 0, P } }, 1 },
+	{ "UBUF 64 KiB, sector-aligned buffer offset", DIOPIN_UBUF, 17,
+	  { { 512, 16 * P } }, 1 },
+	{ "IOVEC three segments, one sharing a page", DIOPIN_IOVEC, 6,
+	  { { 0, 2 * P }, { 2 * P, 1024 }, { 2 * P + 1024, 512 } }, 3 },
+	{ "IOVEC 320 KiB in eight segments (several refills)", DIOPIN_IOVEC, 8 * 11,
+	  { { 0, 10 * P }, { 11 * P, 10 * P }, { 22 * P, 10 * P },
+	    { 33 * P, 10 * P }, { 44 * P, 10 * P }, { 55 * P, 10 * P },
+	    { 66 * P, 10 * P }, { 77 * P, 10 * P } }, 8 },
+	{ "async UBUF 16 KiB", DIOPIN_UBUF, 4, { { 0, 4 * P } }, 1, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(legacy_shape, legacy_shapes, desc);
+
+/*
+ * Guards: fs/direct-io.c dio_refill_pages() (iov_iter_extract_pages()),
+ * dio_pin_page()/dio_unpin_page() around submit_page_section(),
+ * dio_bio_submit() (bio_set_pages_dirty() for reads into user memory, the
+ * is_pinned BIO_PAGE_PINNED) and dio_bio_complete() (bio_check_pages_dirty()
+ * or bio_release_pages()): bytes, pins and dirty bits after each I/O.
+ */
+static void dio_legacy_roundtrip(struct kunit *test)
+{
+	diopin_dio_roundtrip(test, legacy_test_file(test), 8192,
+			     test->param_value);
+}
+
+struct fault_case {
+	const char *desc;
+	int rw;
+	bool async;
+	unsigned int hole;	/* unmapped page of eight */
+};
+
+static const struct fault_case fault_cases[] = {
+	{ "write, hole at page 3", WRITE, false, 3 },
+	{ "write, hole at page 1", WRITE, false, 1 },
+	{ "async write, hole at page 5", WRITE, true, 5 },
+	{ "read, hole at page 2", READ, false, 2 },
+	{ "write, hole at page 0", WRITE, false, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(fault, fault_cases, desc);
+
+/*
+ * Guards: the ZERO_PAGE substitution in dio_refill_pages() together with
+ * "mm: Don't pin ZERO_PAGE" and folio_add_pin() (the zero page goes through
+ * dio_pin_page()/dio_unpin_page() and must come out with its refcount
+ * unmoved), and dio_cleanup() / the final unpin in __blockdev_direct_IO():
+ * an I/O that fails part-way leaves no pin behind and unpins nothing twice
+ * (a double unpin would underflow a refcount: the log scanner catches the
+ * warning, the snapshot catches the count).
+ */
+static void dio_legacy_user_fault(struct kunit *test)
+{
+	const struct fault_case *c = test->param_value;
+	struct file *file = legacy_test_file(test);
+	struct diopin_buf *buf = diopin_buf_user(test, 8, DIOPIN_UMAP_PREFAULT);
+	const struct diopin_seg seg = { 0, 8 * P };
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	struct diopin_snap *snap;
+	struct iov_iter iter;
+	int zero_ref;
+	ssize_t ret;
+
+	diopin_buf_punch(test, buf, c->hole);
+	snap = diopin_snap_take(test, buf->pages, c->hole);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF,
+			  c->rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+	zero_ref = folio_ref_count(zero);
+	ret = diopin_dio(file, c->rw, 0, &iter, c->async);
+
+	KUNIT_EXPECT_TRUE_MSG(test, ret == -EFAULT ||
+			      (ret >= 0 && ret <= (ssize_t)(c->hole * P)),
+			      "returned %zd with a hole at byte %lu", ret,
+			      c->hole * P);
+	if (!c->hole)
+		KUNIT_EXPECT_LE(test, ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
+			    "the zero page's refcount moved");
+	diopin_expect_pins(test, snap, 0, "after the faulting I/O");
+	diopin_clear_dirty(snap);
+}
+
+static struct kunit_case diopin_dio_legacy_cases[] = {
+	KUNIT_CASE_PARAM(dio_legacy_roundtrip, legacy_shape_gen_params),
+	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
+	{}
+};
+
+static struct kunit_suite diopin_dio_legacy_suite = {
+	.name = "diopin_dio_legacy",
+	.test_cases = diopin_dio_legacy_cases,
+};
+
+kunit_test_suite(diopin_dio_legacy_suite);
+
+MODULE_DESCRIPTION("KUnit end-to-end O_DIRECT tests through fs/direct-io.c");
+MODULE_LICENSE("GPL");
