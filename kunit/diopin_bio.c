@@ -12,6 +12,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mman.h>
 #include <linux/slab.h>
@@ -367,7 +368,7 @@ static bool bio_wait_unpinned(const struct diopin_snap *snap, unsigned long time
 			return true;
 		if (time_after(jiffies, deadline))
 			return false;
-		msleep(1);
+		usleep_range(1000, 2000);
 	}
 }
 
@@ -443,6 +444,111 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
+
+/* ---- passthrough: blk_rq_map_user_iov() on a blk-mq queue ---- */
+
+static void bio_test_put_device(void *dev)
+{
+	put_device(dev);
+}
+
+static void bio_test_free_request(void *rq)
+{
+	blk_mq_free_request(rq);
+}
+
+/* null_blk's nullb0: memory-less, blk-mq, and enough to map requests. */
+static struct request *bio_test_passthrough_rq(struct kunit *test, blk_opf_t op)
+{
+	struct request_queue *q;
+	struct request *rq;
+	struct device *dev;
+
+	dev = class_find_device_by_name(&block_class, "nullb0");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "no nullb0: is CONFIG_BLK_DEV_NULL_BLK=y?");
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, bio_test_put_device, dev));
+	q = dev_to_disk(dev)->queue;
+	KUNIT_ASSERT_TRUE_MSG(test, queue_is_mq(q), "nullb0 is not blk-mq");
+	rq = blk_mq_alloc_request(q, op, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rq));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, bio_test_free_request, rq));
+	return rq;
+}
+
+struct map_case {
+	const char *desc;
+	enum diopin_iter_type type;
+	bool read;			/* REQ_OP_DRV_IN, else DRV_OUT */
+	struct diopin_seg segs[3];
+	unsigned int nsegs;
+};
+
+static const struct map_case map_cases[] = {
+	{ "UBUF read, three pages", DIOPIN_UBUF, true, { { 0, 3 * P } }, 1 },
+	{ "UBUF write, three pages", DIOPIN_UBUF, false, { { 0, 3 * P } }, 1 },
+	{ "IOVEC read, two segments in one page", DIOPIN_IOVEC, true,
+	  { { 0, 512 }, { 512, 1024 } }, 2 },
+	{ "IOVEC write, scattered segments", DIOPIN_IOVEC, false,
+	  { { 0, P }, { 2 * P, P }, { 5 * P, 2 * P } }, 3 },
+	{ "KVEC read (bounced), no pins", DIOPIN_KVEC, true, { { 0, 2 * P } }, 1 },
+	{ "BVEC read (mapped as is), no pins", DIOPIN_BVEC, true,
+	  { { 0, 2 * P } }, 1 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(map, map_cases, desc);
+
+/*
+ * Guards: block/blk-map.c bio_map_user_iov() (BIO_PAGE_PINNED when the
+ * iterator pins, the same-page bio_release_page() in its loop) and
+ * blk_rq_unmap_user() (bio_release_pages(bio, read): unpin, and dirty the
+ * pages of a read); kernel-backed mappings (bounced KVEC, BVEC) pin
+ * nothing.
+ */
+static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
+{
+	const struct map_case *c = test->param_value;
+	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
+	struct request *rq = bio_test_passthrough_rq(test, c->read ?
+						     REQ_OP_DRV_IN : REQ_OP_DRV_OUT);
+	struct page *distinct[BUF_PAGES];
+	struct diopin_snap *snap;
+	struct diopin_buf *buf;
+	struct iov_iter iter;
+	struct bio *bio;
+	unsigned int n;
+
+	if (user) {
+		buf = diopin_buf_user(test, BUF_PAGES, DIOPIN_UMAP_PREFAULT);
+	} else {
+		/*
+		 * Passthrough is issued by a task with an mm (a bounced read is
+		 * copied back only then): give this one an mm too.
+		 */
+		diopin_buf_user(test, 1, 0);
+		buf = diopin_buf_kernel(test, c->type == DIOPIN_BVEC ?
+					DIOPIN_BUF_FOLIO : DIOPIN_BUF_PAGES, BUF_PAGES);
+	}
+	diopin_iter_build(test, &iter, c->type, c->read ? ITER_DEST : ITER_SOURCE,
+			  buf, c->segs, c->nsegs);
+	n = seg_pages(buf, c->segs, c->nsegs, distinct);
+	snap = diopin_snap_take(test, distinct, n);
+
+	KUNIT_ASSERT_EQ(test, 0, blk_rq_map_user_iov(rq->q, rq, NULL, &iter,
+						     GFP_KERNEL));
+	bio = rq->bio;
+	KUNIT_ASSERT_NOT_NULL(test, bio);
+	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
+	diopin_expect_pins(test, snap, user ? 1 : 0, "mapped");
+
+	KUNIT_EXPECT_EQ(test, blk_rq_unmap_user(bio), 0);
+	rq->bio = NULL;
+	diopin_expect_pins(test, snap, 0, "after blk_rq_unmap_user()");
+	diopin_expect_dirty(test, snap, user && c->read, "after blk_rq_unmap_user()");
+	diopin_clear_dirty(snap);
+}
+
 static struct kunit_case diopin_bio_cases[] = {
 	KUNIT_CASE_PARAM(bio_get_pages_pins_or_borrows, get_gen_params),
 	KUNIT_CASE(bio_get_pages_bvec_borrows_array),
@@ -451,6 +557,7 @@ static struct kunit_case diopin_bio_cases[] = {
 	KUNIT_CASE(bio_check_pages_dirty_releases_at_once),
 	KUNIT_CASE(bio_check_pages_dirty_redirties_later),
 	KUNIT_CASE(bio_read_into_pinned_user_pages),
+	KUNIT_CASE_PARAM(bio_rq_map_user_pins_until_unmap, map_gen_params),
 	{}
 };
 

@@ -133,9 +133,34 @@ static void dio_legacy_user_fault(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
+/*
+ * Guards: the EOF exit of do_direct_IO() and dio_cleanup():
+ * dio_refill_pages() pins up to DIO_PAGES pages at once; when the file
+ * ends before the buffer does, the pages pinned past EOF were never put in
+ * a bio and only dio_cleanup() unpins them. The read is short, and every
+ * page ends unpinned.
+ */
+static void dio_legacy_read_past_eof_unpins_the_rest(struct kunit *test)
+{
+	struct file *file = legacy_test_file(test);
+	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 16);
+	const struct diopin_seg seg = { 0, 16 * P };
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, PREALLOC - 4 * P, &iter,
+					 false), (ssize_t)(4 * P));
+	diopin_expect_pins(test, snap, 0, "after the short read");
+	/* The file was written with zeroes. */
+	diopin_expect_user_bytes(test, buf->uaddr, 4 * P, 0, 0, true);
+	diopin_clear_dirty(snap);
+}
+
 static struct kunit_case diopin_dio_legacy_cases[] = {
 	KUNIT_CASE_PARAM(dio_legacy_roundtrip, legacy_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
+	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
 	{}
 };
 

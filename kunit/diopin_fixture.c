@@ -677,7 +677,7 @@ struct vfsmount *diopin_fs_mount(struct kunit *test,
 	while (READ_ONCE(bdev->bd_holder)) {
 		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
 				      "ram%u is still held by an earlier mount", minor);
-		msleep(5);
+		usleep_range(5000, 10000);
 	}
 	diopin_load_image(test, bdev, img);
 

@@ -211,7 +211,6 @@ static void gup_folio_add_pin_balanced(struct kunit *test)
 	diopin_expect_pins(test, base, 0, "every pin released");
 }
 
-
 /* ---- large folios ---- */
 
 /*

@@ -24,6 +24,6 @@ struct diopin_image {
 };
 
 extern const struct diopin_image diopin_image_ext2;	/* ext2, 1 KiB blocks */
-extern const struct diopin_image diopin_image_vfat;	/* FAT12, 512 B clusters */
+extern const struct diopin_image diopin_image_vfat;	/* FAT12, 32 KiB clusters */
 
 #endif /* _DIOPIN_IMAGES_H */

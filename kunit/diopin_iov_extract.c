@@ -32,28 +32,59 @@ struct extract_shape {
 	bool callee_array;	/* pass *pages == NULL: callee allocates */
 };
 
-#define SHAPE(name, d, ...) \
-	static const struct extract_shape shape_##name = { .desc = d, __VA_ARGS__ }
 #define SEGS(...) \
 	.segs = { __VA_ARGS__ }, \
 	.nsegs = sizeof((struct diopin_seg[]){ __VA_ARGS__ }) / sizeof(struct diopin_seg)
 
-SHAPE(page, "one aligned page", SEGS({ 0, P }));
-SHAPE(pages4, "four aligned pages", SEGS({ 0, 4 * P }));
-SHAPE(unaligned, "unaligned start and end over three pages",
-      SEGS({ 100, 3 * P - 300 }));
-SHAPE(maxpages, "maxpages=2 clamps a five-page range",
-      SEGS({ 200, 5 * P }), .maxpages = 2, .once = true);
-SHAPE(maxsize, "maxsize=PAGE_SIZE+1 clamps a four-page range",
-      SEGS({ 0, 4 * P }), .maxsize = P + 1, .once = true);
-SHAPE(callee, "callee-allocated page array",
-      SEGS({ 300, 2 * P }), .callee_array = true);
-SHAPE(crossing, "two segments crossing page boundaries",
-      SEGS({ P - 64, 128 }, { 2 * P + 10, P }));
-SHAPE(zerolen, "zero-length segments around data",
-      SEGS({ 0, 0 }, { P / 2, P }, { 0, 0 }, { 3 * P, 100 }, { 0, 0 }));
-SHAPE(samepage, "two segments in one page",
-      SEGS({ 0, 100 }, { 200, 100 }));
+static const struct extract_shape shape_page = {
+	.desc = "one aligned page",
+	SEGS({ 0, P }),
+};
+
+static const struct extract_shape shape_pages4 = {
+	.desc = "four aligned pages",
+	SEGS({ 0, 4 * P }),
+};
+
+static const struct extract_shape shape_unaligned = {
+	.desc = "unaligned start and end over three pages",
+	SEGS({ 100, 3 * P - 300 }),
+};
+
+static const struct extract_shape shape_maxpages = {
+	.desc = "maxpages=2 clamps a five-page range",
+	SEGS({ 200, 5 * P }),
+	.maxpages = 2,
+	.once = true,
+};
+
+static const struct extract_shape shape_maxsize = {
+	.desc = "maxsize=PAGE_SIZE+1 clamps a four-page range",
+	SEGS({ 0, 4 * P }),
+	.maxsize = P + 1,
+	.once = true,
+};
+
+static const struct extract_shape shape_callee = {
+	.desc = "callee-allocated page array",
+	SEGS({ 300, 2 * P }),
+	.callee_array = true,
+};
+
+static const struct extract_shape shape_crossing = {
+	.desc = "two segments crossing page boundaries",
+	SEGS({ P - 64, 128 }, { 2 * P + 10, P }),
+};
+
+static const struct extract_shape shape_zerolen = {
+	.desc = "zero-length segments around data",
+	SEGS({ 0, 0 }, { P / 2, P }, { 0, 0 }, { 3 * P, 100 }, { 0, 0 }),
+};
+
+static const struct extract_shape shape_samepage = {
+	.desc = "two segments in one page",
+	SEGS({ 0, 100 }, { 200, 100 }),
+};
 
 struct extract_case {
 	enum diopin_iter_type type;
@@ -241,7 +272,8 @@ static void extract_pages_test(struct kunit *test)
 		for (k = 0; k < n; k++) {
 			if (pages[k] == expect[k])
 				continue;
-			KUNIT_FAIL(test, "page %u of extraction %u is not the backing page of offset %zu",
+			KUNIT_FAIL(test,
+				   "page %u of extraction %u: not the page of offset %zu",
 				   k, calls, pos - off0 + k * P);
 			break;
 		}
