@@ -6,13 +6,19 @@
 # KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
 
 .DEFAULT_GOAL := run
-.PHONY: run test help clean unwire deps tree tool-tests
+.PHONY: run test help clean unwire deps tree tool-tests coverage mutants
 
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
 
-test: ## what CI runs: the tool self-tests, then the UML run
+test: ## what CI runs: tool tests, the UML run, the coverage gate
 	@scripts/test
+
+coverage: ## gcov UML run: coverage/summary.md (per function) and coverage/html/
+	@scripts/deps && scripts/coverage
+
+mutants: ## break each kernel line of tests/mutants, expect a suite to go red (slow)
+	@scripts/deps && scripts/mutants $(MUTANT)
 
 deps: ## install missing Debian packages (apt-get), or say what to install
 	@scripts/deps

@@ -90,26 +90,21 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 1);
 	struct folio *zero = page_folio(ZERO_PAGE(0));
 	int zero_ref = folio_ref_count(zero);
-	const struct diopin_seg half = { 0, 512 }, block = { 0, 1024 };
-	const struct diopin_seg all = { 0, 4 * P };
-	struct iov_iter iter;
 
 	/* Leave stale pattern in free blocks: write, then truncate to 0. */
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, old, &all, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 0, &iter, false),
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
 			(ssize_t)(4 * P));
 	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
 
 	/* Second half of block 4 of the file: the first half is padding. */
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &half, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 4096 + 512, &iter, false),
-			512);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096 + 512, w,
+					      0, 512), 512);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
 			    "the zero page's refcount moved");
 	diopin_expect_pins(test, wsnap, 0, "after the sub-block write");
 
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &block, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 4096, &iter, false), 1024);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 4096, r, 0, 1024),
+			1024);
 	diopin_expect_user_bytes(test, r->uaddr, 512, 0, 0, true);
 	diopin_expect_user_bytes(test, r->uaddr + 512, 512, 0, w->seed, false);
 	diopin_expect_pins(test, rsnap, 0, "after the read");
@@ -127,15 +122,11 @@ static void dio_iomap_read_hole_is_zeroes(struct kunit *test)
 	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *r = diopin_buf_user(test, 3, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 3);
-	const struct diopin_seg one = { 0, P }, three = { 0, 3 * P };
-	struct iov_iter iter;
 
 	/* Data only in the third page of the file: two pages of hole first. */
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &one, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 2 * P, &iter, false),
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 2 * P, w, 0, P),
 			(ssize_t)P);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &three, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 0, &iter, false),
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, r, 0, 3 * P),
 			(ssize_t)(3 * P));
 	diopin_expect_user_bytes(test, r->uaddr, 2 * P, 0, 0, true);
 	diopin_expect_user_bytes(test, r->uaddr + 2 * P, P, 0, w->seed, false);
@@ -154,11 +145,11 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	struct diopin_buf *w = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *r = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 4);
-	const struct diopin_seg six_k = { 0, 6144 }, all = { 0, 4 * P };
+	const struct diopin_seg all = { 0, 4 * P };
 	struct iov_iter iter;
 
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &six_k, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 0, &iter, false), 6144);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, w, 0, 6144),
+			6144);
 	KUNIT_ASSERT_EQ(test, i_size_read(file_inode(file)), 6144);
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &all, 1);

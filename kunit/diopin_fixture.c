@@ -609,6 +609,18 @@ ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 	return ret;
 }
 
+ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
+			loff_t pos, struct diopin_buf *buf, size_t off,
+			size_t len)
+{
+	const struct diopin_seg seg = { off, len };
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF,
+			  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+	return diopin_dio(file, rw, pos, &iter, false);
+}
+
 /* ---- mounted filesystems on brd ---- */
 
 static void diopin_mntput_action(void *mnt)

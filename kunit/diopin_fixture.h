@@ -165,6 +165,11 @@ struct diopin_image;
 ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 		   struct iov_iter *iter, bool async);
 
+/* diopin_dio() of @len bytes of @buf at @off, as one sync UBUF iterator. */
+ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
+			loff_t pos, struct diopin_buf *buf, size_t off,
+			size_t len);
+
 /*
  * Load @img into brd /dev/ram<@minor>, mount it (fs_context + fc_mount,
  * through a device node made in rootfs) and return the mount. Unmounted
