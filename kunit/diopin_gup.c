@@ -280,6 +280,56 @@ static void gup_large_folio_pins_per_page(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
 }
 
+/*
+ * Guards: the same large-folio accounting on user memory backed by a
+ * transparent huge page, through GUP (gup_fast_pmd_leaf() / follow_pmd_mask()
+ * on x86_64): four pinned pages of one THP add four to its _pincount and
+ * four refs, and unpin_user_pages() takes exactly those back. Needs THP:
+ * skipped on UML, runs under x86_64 QEMU.
+ */
+static void gup_thp_pins_count_per_page(struct kunit *test)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct diopin_pins *held;
+	struct diopin_snap *base;
+	struct page *pages[4], *got[4];
+	unsigned long map, addr;
+	struct folio *folio;
+	unsigned int k;
+
+	map = kunit_vm_mmap(test, NULL, 0, 2 * HPAGE_PMD_SIZE,
+			    PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, !map || IS_ERR_VALUE(map));
+	addr = ALIGN(map, HPAGE_PMD_SIZE);
+	if (do_madvise(current->mm, addr, HPAGE_PMD_SIZE, MADV_HUGEPAGE))
+		kunit_skip(test, "madvise(MADV_HUGEPAGE) refused: THP disabled?");
+	/* Fault the huge page in with a write pin, then look at it. */
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST,
+					   (void __user *)addr, 1, FOLL_WRITE,
+					   pages, &held), 1);
+	folio = page_folio(pages[0]);
+	if (!folio_test_large(folio))
+		kunit_skip(test, "no huge page was faulted in (THP set to never?)");
+	diopin_pins_release(test, held);
+	for (k = 0; k < 4; k++)
+		pages[k] = folio_page(folio, 1 + k);
+	base = diopin_snap_take(test, pages, 4);
+
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST,
+					   (void __user *)(addr + P), 4, FOLL_WRITE,
+					   got, &held), 4);
+	for (k = 0; k < 4; k++)
+		KUNIT_EXPECT_PTR_EQ(test, got[k], pages[k]);
+	diopin_expect_pins(test, base, 1, "four pages of one THP pinned");
+	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount),
+			base->s[0].pincount + 4);
+	diopin_pins_release(test, held);
+	diopin_expect_pins(test, base, 0, "released");
+#else
+	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE (UML has none): run under x86_64 QEMU");
+#endif
+}
+
 /* ---- dirtying unpins ---- */
 
 struct dirty_case {
@@ -400,19 +450,25 @@ static void gup_pinned_page_is_copied_at_fork(struct kunit *test)
  * what DIO used before the conversion) neither marks the mm nor makes
  * fork() copy the page. A DIO read into it could land in the child.
  */
+KUNIT_DEFINE_ACTION_WRAPPER(gup_put_page_action, put_page, struct page *);
+
 static void gup_referenced_page_is_shared_at_fork(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	unsigned long addr = (unsigned long)buf->uaddr;
+	struct diopin_snap *base = diopin_snap_take(test, buf->pages, 1);
 	struct page *page;
-	int ref0 = folio_ref_count(page_folio(buf->pages[0]));
 
 	KUNIT_ASSERT_EQ(test, get_user_pages_fast(addr, 1, FOLL_WRITE, &page), 1);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, gup_put_page_action, page));
 	KUNIT_EXPECT_FALSE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
 	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
-	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(page)), ref0 + 1);
-	put_page(page);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(page)),
+			base->s[0].refcount + 1);
+	kunit_release_action(test, gup_put_page_action, page);
+	diopin_expect_pins(test, base, 0, "after put_page()");
 }
 
 /* ---- error paths ---- */
@@ -469,6 +525,7 @@ static struct kunit_case diopin_gup_cases[] = {
 	KUNIT_CASE_PARAM(gup_write_pin_never_zero_page, zero_gen_params),
 	KUNIT_CASE_PARAM(gup_folio_add_pin_balanced, add_pin_gen_params),
 	KUNIT_CASE_PARAM(gup_large_folio_pins_per_page, large_gen_params),
+	KUNIT_CASE(gup_thp_pins_count_per_page),
 	KUNIT_CASE_PARAM(gup_unpin_dirty_when_asked, dirty_gen_params),
 	KUNIT_CASE(gup_pinned_page_is_copied_at_fork),
 	KUNIT_CASE(gup_referenced_page_is_shared_at_fork),
