@@ -6,10 +6,13 @@
 # KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
 
 .DEFAULT_GOAL := run
-.PHONY: run test help clean unwire deps tree tool-tests coverage mutants
+.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench
 
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
+
+qemu: ## the same suites on x86_64 under QEMU (KVM if it works, else TCG): THP, GUP-fast
+	@scripts/deps && scripts/run x86_64 --flavour qemu
 
 test: ## what CI runs: tool tests, the UML run, the coverage gate
 	@scripts/test

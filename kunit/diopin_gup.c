@@ -471,6 +471,49 @@ static void gup_referenced_page_is_shared_at_fork(struct kunit *test)
 	diopin_expect_pins(test, base, 0, "after put_page()");
 }
 
+/*
+ * Guards: the GUP-fast page-table walk itself (gup_fast_pte_range() and
+ * try_grab_folio_fast()), which UML does not have: get_user_pages_fast_only()
+ * never faults and never takes mmap_lock, so it must return exactly the
+ * present pages up to the first one without a PTE, each with one reference
+ * and no pin. pin_user_pages_fast() rows elsewhere in this suite take the
+ * same walk with FOLL_PIN on x86_64.
+ */
+static void gup_fast_only_walks_present_ptes(struct kunit *test)
+{
+#ifdef CONFIG_HAVE_GUP_FAST
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *base;
+	struct page *pages[4];
+	int got, k;
+
+	diopin_buf_punch(test, buf, 2);
+	base = diopin_snap_take(test, buf->pages, 2);
+	got = get_user_pages_fast_only((unsigned long)buf->uaddr, 4, FOLL_WRITE,
+				       pages);
+	for (k = 0; k < got; k++)
+		KUNIT_ASSERT_EQ(test, 0,
+				kunit_add_action_or_reset(test, gup_put_page_action,
+							  pages[k]));
+	KUNIT_ASSERT_EQ_MSG(test, got, 2, "GUP-fast stops at the missing PTE");
+	for (k = 0; k < got; k++) {
+		KUNIT_EXPECT_PTR_EQ(test, pages[k], buf->pages[k]);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(pages[k])),
+				base->s[k].refcount + 1);
+		KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(pages[k])));
+	}
+	KUNIT_EXPECT_FALSE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
+	/* Nothing present at the hole: no fault, no reference. */
+	KUNIT_EXPECT_EQ(test, get_user_pages_fast_only((unsigned long)buf->uaddr + 2 * P,
+						       1, FOLL_WRITE, pages), 0);
+	for (k = 0; k < got; k++)
+		kunit_release_action(test, gup_put_page_action, pages[k]);
+	diopin_expect_pins(test, base, 0, "after put_page()");
+#else
+	kunit_skip(test, "no GUP-fast on this arch (UML has none): run under x86_64 QEMU");
+#endif
+}
+
 /* ---- error paths ---- */
 
 struct hole_case {
@@ -528,6 +571,7 @@ static struct kunit_case diopin_gup_cases[] = {
 	KUNIT_CASE(gup_thp_pins_count_per_page),
 	KUNIT_CASE_PARAM(gup_unpin_dirty_when_asked, dirty_gen_params),
 	KUNIT_CASE(gup_pinned_page_is_copied_at_fork),
+	KUNIT_CASE(gup_fast_only_walks_present_ptes),
 	KUNIT_CASE(gup_referenced_page_is_shared_at_fork),
 	KUNIT_CASE_PARAM(gup_pins_up_to_hole, hole_gen_params),
 	{}

@@ -41,3 +41,33 @@ diopin_build_dir() {
 	tag=$(printf '%s' "$kdir" | sha1sum | cut -c1-8)
 	echo "$DIOPIN_CACHE/build/$(basename "$kdir")-$tag/$arch-$flavour"
 }
+
+# True when QEMU boots kernel $1 under KVM here: /dev/kvm present and
+# writable, and the kernel gets as far as printing its banner within 30 s
+# (a nested /dev/kvm can open fine and hang the guest while it decompresses).
+# DIOPIN_ACCEL=tcg forces TCG, DIOPIN_ACCEL=kvm skips the probe boot.
+# Sets KVM_WHY when it returns false.
+diopin_kvm_boots() {
+	local kernel=$1
+	KVM_WHY=
+	case ${DIOPIN_ACCEL:-} in
+	tcg) KVM_WHY="DIOPIN_ACCEL=tcg"; return 1 ;;
+	kvm) return 0 ;;
+	esac
+	if [ ! -e /dev/kvm ]; then
+		KVM_WHY="no /dev/kvm"
+		return 1
+	fi
+	if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+		KVM_WHY="/dev/kvm is not read-writable for $(id -un)"
+		return 1
+	fi
+	if ! timeout 30 qemu-system-x86_64 -nodefaults -m 256 -accel kvm \
+		-bios qboot.rom -kernel "$kernel" -append 'console=ttyS0 kunit.enable=0' \
+		-no-reboot -nographic -serial stdio </dev/null 2>&1 |
+		grep -q -m1 'Linux version'; then
+		KVM_WHY="/dev/kvm does not boot this kernel within 30 s"
+		return 1
+	fi
+	return 0
+}
