@@ -6,13 +6,19 @@
 # KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
 
 .DEFAULT_GOAL := run
-.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench
+.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare
 
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
 
 qemu: ## the same suites on x86_64 under QEMU (KVM if it works, else TCG): THP, GUP-fast
 	@scripts/deps && scripts/run x86_64 --flavour qemu
+
+bench: ## slow diopin_bench suite on UML and x86_64 (ARCH=um|x86_64 for one): table + results/bench.json
+	@scripts/deps && scripts/bench $(ARCH)
+
+bench-compare: ## ratios of two bench JSONs side by side: make bench-compare A=a.json B=b.json
+	@scripts/bench-report --compare $(A) $(B)
 
 test: ## what CI runs: tool tests, the UML run, the coverage gate
 	@scripts/test
