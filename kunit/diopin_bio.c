@@ -444,7 +444,6 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
-
 /* ---- passthrough: blk_rq_map_user_iov() on a blk-mq queue ---- */
 
 static void bio_test_put_device(void *dev)
