@@ -6,10 +6,13 @@
 # KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
 
 .DEFAULT_GOAL := run
-.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare
+.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare series debug check
 
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
+
+debug: ## the suites on a debug kernel (KASAN, DEBUG_VM, PAGE_POISONING, lockdep, ...); ARCH=x86_64 adds DEBUG_PAGEALLOC
+	@scripts/deps && scripts/run $(or $(ARCH),um) --flavour debug
 
 qemu: ## the same suites on x86_64 under QEMU (KVM if it works, else TCG): THP, GUP-fast
 	@scripts/deps && scripts/run x86_64 --flavour qemu
@@ -19,6 +22,12 @@ bench: ## slow diopin_bench suite on UML and x86_64 (ARCH=um|x86_64 for one): ta
 
 bench-compare: ## ratios of two bench JSONs side by side: make bench-compare A=a.json B=b.json
 	@scripts/bench-report --compare $(A) $(B)
+
+series: ## the suites as a git-am-able patch series in series/ (KDIR= a git tree; default: git copy of 6.12)
+	@scripts/deps && scripts/series
+
+check: ## before posting: checkpatch, W=1, UML, QEMU, debug, coverage gate, series; a closing table
+	@scripts/deps && scripts/check
 
 test: ## what CI runs: tool tests, the UML run, the coverage gate
 	@scripts/test
