@@ -127,7 +127,15 @@ struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
 	if (flags & DIOPIN_UMAP_PREFAULT) {
 		tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, tmp);
-		for (i = 0; i < npages; i++) {
+		/*
+		 * Fault the pages in from the last to the first: the page
+		 * allocator tends to hand out ascending frames, so this makes
+		 * neighbouring user pages physically non-contiguous and keeps
+		 * bio_add_page() from merging them into one bvec. Without it,
+		 * whether a large I/O needs several bios depends on the
+		 * allocator's mood.
+		 */
+		for (i = npages; i-- > 0;) {
 			diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE,
 					    buf->seed);
 			KUNIT_ASSERT_EQ(test, 0,
