@@ -79,6 +79,19 @@ static void bench_measure(struct kunit *test, const char *metric, bench_fn fn,
 		   v[BENCH_RUNS - 1], BENCH_RUNS);
 }
 
+/* A bio_vec per page of @buf, built once and reused by every timed run. */
+static struct bio_vec *bench_bvecs(struct kunit *test, struct diopin_buf *buf)
+{
+	struct bio_vec *bv;
+	unsigned int k;
+
+	bv = kunit_kmalloc_array(test, buf->npages, sizeof(*bv), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, bv);
+	for (k = 0; k < buf->npages; k++)
+		bvec_set_page(&bv[k], buf->pages[k], P, 0);
+	return bv;
+}
+
 /* ---- pin vs get ---- */
 
 struct gup_ctx {
@@ -200,15 +213,11 @@ static void bench_extract_ubuf_vs_bvec(struct kunit *test)
 {
 	struct extract_ctx c = {};
 	struct diopin_snap *base;
-	unsigned int k;
 
 	c.buf = diopin_buf_user(test, BENCH_PAGES, DIOPIN_UMAP_PREFAULT);
 	c.pages = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*c.pages), GFP_KERNEL);
-	c.bvec = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*c.bvec), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c.pages);
-	KUNIT_ASSERT_NOT_NULL(test, c.bvec);
-	for (k = 0; k < BENCH_PAGES; k++)
-		bvec_set_page(&c.bvec[k], c.buf->pages[k], P, 0);
+	c.bvec = bench_bvecs(test, c.buf);
 	base = diopin_snap_take(test, c.buf->pages, BENCH_PAGES);
 
 	c.user = true;
@@ -276,17 +285,12 @@ static void bench_dio_bdev(struct kunit *test)
 	struct diopin_buf *kbuf;
 	struct diopin_snap *base;
 	struct dio_ctx c = {};
-	unsigned int k;
 	int rw;
 
 	c.file = diopin_bdev_open(test, DIOPIN_BRD(BENCH_BDEV));
 	c.ubuf = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
 	kbuf = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BENCH_DIO_PAGES);
-	c.bvec = kunit_kmalloc_array(test, BENCH_DIO_PAGES, sizeof(*c.bvec),
-				     GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c.bvec);
-	for (k = 0; k < BENCH_DIO_PAGES; k++)
-		bvec_set_page(&c.bvec[k], kbuf->pages[k], P, 0);
+	c.bvec = bench_bvecs(test, kbuf);
 	base = diopin_snap_take(test, c.ubuf->pages, BENCH_DIO_PAGES);
 
 	for (rw = WRITE; rw >= READ; rw--) {
