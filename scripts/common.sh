@@ -3,8 +3,20 @@
 
 DIOPIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIOPIN_CACHE=${DIOPIN_CACHE:-$HOME/.cache/diopin}
-DIOPIN_TARBALL=${DIOPIN_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 DIOPIN_RESULTS=${DIOPIN_RESULTS:-$DIOPIN_ROOT/results}
+# KERNEL=6.12 (default: bookworm's linux-source-6.12), 7.N or sid (Debian
+# unstable's newest linux-source-7.*, fetched by scripts/kernel-source).
+# Ignored when KDIR names a tree. Results of a KERNEL other than 6.12 go to
+# results/<version>/ so that runs of both kernels stand side by side.
+if [ -z "${DIOPIN_TARBALL:-}" ]; then
+	if [ -z "${KDIR:-}" ] && [ "${KERNEL:-6.12}" != 6.12 ]; then
+		DIOPIN_TARBALL=$("$DIOPIN_ROOT/scripts/kernel-source") || exit 1
+		DIOPIN_RESULTS=$DIOPIN_RESULTS/$(basename "$DIOPIN_TARBALL" .tar.xz | sed 's/^linux-source-//')
+	else
+		DIOPIN_TARBALL=/usr/src/linux-source-6.12.tar.xz
+	fi
+	export DIOPIN_TARBALL DIOPIN_RESULTS
+fi
 
 die() {
 	echo "diopin: error: $*" >&2
@@ -21,7 +33,7 @@ now() {
 }
 
 # The kernel tree to use: $KDIR if the user gave one, else the cached
-# extraction of Debian's linux-source-6.12.
+# extraction of the KERNEL's Debian linux-source tarball.
 diopin_default_kdir() {
 	echo "$DIOPIN_CACHE/$(basename "$DIOPIN_TARBALL" .tar.xz)"
 }
