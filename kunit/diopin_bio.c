@@ -184,7 +184,7 @@ static void bio_get_pages_pins_or_borrows(struct kunit *test)
 	snap = diopin_snap_take(test, distinct, n);
 
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_WRITE);
-	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 
 	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
 	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
@@ -222,7 +222,7 @@ static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 				  segs, ARRAY_SIZE(segs));
 	caller = iter.bvec;
 	bio = bio_test_alloc(test, bdev, 0, REQ_OP_WRITE);
-	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 
 	KUNIT_EXPECT_PTR_EQ(test, (const struct bio_vec *)bio->bi_io_vec, caller);
 	KUNIT_EXPECT_EQ(test, bio->bi_vcnt, ARRAY_SIZE(segs));
@@ -273,7 +273,7 @@ static void bio_release_pages_unpins_and_dirties(struct kunit *test)
 	diopin_iter_build(test, &iter, c->user ? DIOPIN_UBUF : DIOPIN_KVEC,
 			  ITER_DEST, buf, &seg, 1);
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
-	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 	diopin_expect_dirty(test, snap, false, "before release");
 
 	bio_test_release(test, bio, c->mark_dirty);
@@ -326,7 +326,7 @@ static struct bio *bio_read_into_user(struct kunit *test, struct diopin_buf *buf
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
-	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 	KUNIT_ASSERT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
 	return bio;
 }
@@ -429,7 +429,7 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
 	bio->bi_iter.bi_sector = (8 * P) >> SECTOR_SHIFT;
-	KUNIT_ASSERT_EQ(test, bio_iov_iter_get_pages(bio, &iter), 0);
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 	diopin_expect_pins(test, snap, 1, "read bio built");
 	KUNIT_ASSERT_EQ(test, submit_bio_wait(bio), 0);
 	diopin_expect_pins(test, snap, 1, "read done, not yet released");

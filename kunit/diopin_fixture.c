@@ -636,22 +636,6 @@ static void diopin_mntput_action(void *mnt)
 	mntput(mnt);
 }
 
-/* A device node in rootfs for the "source" of a mount. */
-static int diopin_mknod(const char *path, dev_t dev)
-{
-	struct dentry *dentry;
-	struct path parent;
-	int err;
-
-	dentry = kern_path_create(AT_FDCWD, path, &parent, 0);
-	if (IS_ERR(dentry))
-		return PTR_ERR(dentry) == -EEXIST ? 0 : PTR_ERR(dentry);
-	err = vfs_mknod(mnt_idmap(parent.mnt), d_inode(parent.dentry), dentry,
-			S_IFBLK | 0600, dev);
-	done_path_create(&parent, dentry);
-	return err;
-}
-
 static void diopin_load_image(struct kunit *test, struct block_device *bdev,
 			      const struct diopin_image *img)
 {
@@ -710,7 +694,7 @@ struct vfsmount *diopin_fs_mount(struct kunit *test,
 	fc = fs_context_for_mount(type, 0);
 	put_filesystem(type);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(fc));
-	if (vfs_parse_fs_string(fc, "source", source, strlen(source))) {
+	if (diopin_parse_fs_string(fc, "source", source)) {
 		put_fs_context(fc);
 		KUNIT_FAIL_AND_ABORT(test, "bad mount source %s", source);
 	}

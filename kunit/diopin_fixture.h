@@ -16,6 +16,8 @@
 #include <linux/xarray.h>
 #include <linux/blk_types.h>
 
+#include "diopin_compat.h"
+
 /* ---- pattern: every byte is a function of (seed, logical position) ---- */
 
 void diopin_pattern_fill(void *buf, size_t len, size_t pos, u32 seed);

@@ -431,11 +431,11 @@ static void gup_pinned_page_is_copied_at_fork(struct kunit *test)
 	struct diopin_pins *held;
 	struct page *page;
 
-	KUNIT_ASSERT_FALSE_MSG(test, test_bit(MMF_HAS_PINNED, &current->mm->flags),
+	KUNIT_ASSERT_FALSE_MSG(test, diopin_mm_has_pinned(current->mm),
 			       "a fresh test mm is already marked as having pins");
 	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr, 1,
 					   FOLL_WRITE, &page, &held), 1);
-	KUNIT_EXPECT_TRUE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
+	KUNIT_EXPECT_TRUE(test, diopin_mm_has_pinned(current->mm));
 	KUNIT_EXPECT_TRUE_MSG(test, fork_would_copy(test, addr, page_folio(page)),
 			      "fork() would share a DMA-pinned page with the child");
 	/* The unpinned neighbour is shared as usual. */
@@ -462,7 +462,7 @@ static void gup_referenced_page_is_shared_at_fork(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, get_user_pages_fast(addr, 1, FOLL_WRITE, &page), 1);
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, gup_put_page_action, page));
-	KUNIT_EXPECT_FALSE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
+	KUNIT_EXPECT_FALSE(test, diopin_mm_has_pinned(current->mm));
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
 	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
 	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(page)),
@@ -502,7 +502,7 @@ static void gup_fast_only_walks_present_ptes(struct kunit *test)
 				base->s[k].refcount + 1);
 		KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(pages[k])));
 	}
-	KUNIT_EXPECT_FALSE(test, test_bit(MMF_HAS_PINNED, &current->mm->flags));
+	KUNIT_EXPECT_FALSE(test, diopin_mm_has_pinned(current->mm));
 	/* Nothing present at the hole: no fault, no reference. */
 	KUNIT_EXPECT_EQ(test, get_user_pages_fast_only((unsigned long)buf->uaddr + 2 * P,
 						       1, FOLL_WRITE, pages), 0);
