@@ -117,9 +117,14 @@ static unsigned int seg_pages(struct diopin_buf *buf,
 		if (!segs[i].len)
 			continue;
 		for (k = segs[i].off / P; k <= (segs[i].off + segs[i].len - 1) / P; k++) {
-			for (j = 0; j < n && out[j] != buf->pages[k]; j++)
+			/*
+			 * A kernel that merges same-page segments holds one pin
+			 * per page; one that does not, one per segment on it.
+			 */
+			for (j = 0; DIOPIN_BIO_MERGES_SAME_PAGE && j < n &&
+			     out[j] != buf->pages[k]; j++)
 				;
-			if (j == n)
+			if (!DIOPIN_BIO_MERGES_SAME_PAGE || j == n)
 				out[n++] = buf->pages[k];
 		}
 	}
@@ -133,7 +138,7 @@ struct get_case {
 	enum diopin_iter_type type;
 	struct diopin_seg segs[4];
 	unsigned int nsegs;
-	unsigned int bvecs;	/* expected bi_vcnt, 0: not fixed (merges) */
+	unsigned int bvecs;	/* bi_vcnt where same-page segments merge, 0: not fixed */
 };
 
 static const struct get_case get_cases[] = {
@@ -143,9 +148,9 @@ static const struct get_case get_cases[] = {
 	  { { 512, 2 * P } }, 1, 0 },
 	{ "IOVEC: three segments, three pages", DIOPIN_IOVEC,
 	  { { 0, P }, { 3 * P, 1024 }, { 5 * P + 512, 512 } }, 3, 0 },
-	{ "IOVEC: two segments in one page merge, one pin", DIOPIN_IOVEC,
+	{ "IOVEC: two segments in one page", DIOPIN_IOVEC,
 	  { { 0, 512 }, { 512, 1024 } }, 2, 1 },
-	{ "IOVEC: three segments in one page merge, one pin", DIOPIN_IOVEC,
+	{ "IOVEC: three segments in one page", DIOPIN_IOVEC,
 	  { { 1024, 512 }, { 1536, 512 }, { 2048, 1024 } }, 3, 1 },
 	{ "KVEC: borrowed, no pins", DIOPIN_KVEC,
 	  { { 0, 2 * P }, { 4 * P, 512 } }, 2, 0 },
@@ -158,17 +163,18 @@ KUNIT_ARRAY_PARAM_DESC(get, get_cases, desc);
 /*
  * Guards: bio_iov_iter_get_pages(): BIO_PAGE_PINNED set iff
  * iov_iter_extract_will_pin(); __bio_iov_iter_get_pages() placing the right
- * pages at the right offsets; bio_iov_add_folio()'s "if (same_page &&
- * BIO_PAGE_PINNED) unpin_user_folio(folio, 1)" leaving a merged page with
- * exactly one pin; and bio_release_pages() returning every page to its
- * baseline.
+ * pages at the right offsets; before v7.0, bio_iov_add_folio()'s "if
+ * (same_page && BIO_PAGE_PINNED) unpin_user_folio(folio, 1)" leaving a
+ * merged page with exactly one pin, from v7.0 one bvec and one pin per
+ * segment (DIOPIN_BIO_MERGES_SAME_PAGE); and bio_release_pages() returning
+ * every page to its baseline.
  */
 static void bio_get_pages_pins_or_borrows(struct kunit *test)
 {
 	const struct get_case *c = test->param_value;
 	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
 	struct block_device *bdev = bio_test_bdev(test);
-	struct page *distinct[BUF_PAGES];
+	struct page *distinct[BUF_PAGES * 4];
 	struct diopin_snap *snap;
 	struct diopin_buf *buf;
 	struct iov_iter iter;
@@ -190,7 +196,8 @@ static void bio_get_pages_pins_or_borrows(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
 	if (c->bvecs)
-		KUNIT_EXPECT_EQ(test, bio->bi_vcnt, c->bvecs);
+		KUNIT_EXPECT_EQ(test, bio->bi_vcnt,
+				DIOPIN_BIO_MERGES_SAME_PAGE ? c->bvecs : c->nsegs);
 	KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs, c->nsegs),
 			total);
 	diopin_expect_pins(test, snap, user ? 1 : 0, "in the bio");
@@ -204,6 +211,8 @@ static void bio_get_pages_pins_or_borrows(struct kunit *test)
  * Guards: the ITER_BVEC branch of bio_iov_iter_get_pages() and
  * bio_iov_bvec_set(): the bio borrows the caller's bvec array as it is (no
  * copy, no pins, BIO_CLONED), and the iterator advances by the bio size.
+ * bi_vcnt is the array's length before v7.0 and 0 after it (see
+ * DIOPIN_BVEC_SET_SETS_VCNT).
  */
 static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 {
@@ -225,7 +234,8 @@ static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 
 	KUNIT_EXPECT_PTR_EQ(test, (const struct bio_vec *)bio->bi_io_vec, caller);
-	KUNIT_EXPECT_EQ(test, bio->bi_vcnt, ARRAY_SIZE(segs));
+	KUNIT_EXPECT_EQ(test, bio->bi_vcnt,
+			DIOPIN_BVEC_SET_SETS_VCNT ? ARRAY_SIZE(segs) : 0);
 	KUNIT_EXPECT_TRUE(test, bio_flagged(bio, BIO_CLONED));
 	KUNIT_EXPECT_FALSE(test, bio_flagged(bio, BIO_PAGE_PINNED));
 	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
@@ -511,7 +521,7 @@ static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
 	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
 	struct request *rq = bio_test_passthrough_rq(test, c->read ?
 						     REQ_OP_DRV_IN : REQ_OP_DRV_OUT);
-	struct page *distinct[BUF_PAGES];
+	struct page *distinct[BUF_PAGES * 4];
 	struct diopin_snap *snap;
 	struct diopin_buf *buf;
 	struct iov_iter iter;

@@ -89,4 +89,27 @@ static inline int diopin_parse_fs_string(struct fs_context *fc,
 #endif
 }
 
+/*
+ * Behaviour that changed by design: each version's cases assert that
+ * version's outcome. Both switches were seen on the trees diopin is tested
+ * on (6.12.117: 1, 7.2.13: 0); the release given is the first that carries
+ * the change as far as diopin knows.
+ *
+ * DIOPIN_BIO_MERGES_SAME_PAGE: before v7.0, a user segment that continues
+ * the page of the previous bvec is merged into it and its extra pin dropped
+ * (bio_iov_add_folio() same_page, bio_map_user_iov()'s own loop before
+ * v6.14), so a page carries one pin. From v7.0, bio_iov_iter_get_pages()
+ * and blk_rq_map_user_iov() fill bvecs with iov_iter_extract_bvecs(): one
+ * bvec and one pin per segment ("block: open code bio_add_page and fix
+ * handling of mismatching P2P ranges", Christoph Hellwig, 2026).
+ *
+ * DIOPIN_BVEC_SET_SETS_VCNT: bio_iov_bvec_set() set bi_vcnt to the borrowed
+ * array's length; it no longer does ("block: don't initialize bi_vcnt for
+ * cloned bio in bio_iov_bvec_set()", Ming Lei, 2025).
+ */
+#define DIOPIN_BIO_MERGES_SAME_PAGE \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0))
+#define DIOPIN_BVEC_SET_SETS_VCNT \
+	(LINUX_VERSION_CODE < KERNEL_VERSION(7, 0, 0))
+
 #endif /* _DIOPIN_COMPAT_H */

@@ -452,6 +452,107 @@ static void extract_empty_takes_nothing(struct kunit *test)
 	diopin_expect_pins(test, before, 0, "after an empty extraction");
 }
 
+/* ---- failed extractions must not leave a callee-allocated array ---- */
+
+static const struct hole_case fault_cases[] = {
+	{ "UBUF, unmapped first page", DIOPIN_UBUF, 0 },
+	{ "IOVEC, unmapped first page", DIOPIN_IOVEC, 0 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(extract_fault, fault_cases, desc);
+
+/*
+ * Guards: the error return of iov_iter_extract_user_pages() when
+ * pin_user_pages_fast() pins nothing and the caller let it allocate the
+ * page array (*pages == NULL): the array is freed and *pages is NULL again,
+ * so a caller that trusts the error return (bio_map_user_iov() with more
+ * than UIO_FASTIOV pages, bio_integrity_map_user()) leaks nothing. 6.12.117
+ * returns -EFAULT with the array still allocated and *pages pointing at it
+ * (upstream "iov_iter: Fix a memory leak in iov_iter_extract_user_pages()";
+ * tests/known-bugs).
+ */
+static void extract_fault_frees_callee_array(struct kunit *test)
+{
+	const struct hole_case *c = test->param_value;
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *before;
+	struct page **pages = NULL;
+	struct iov_iter iter;
+	size_t off0;
+	ssize_t got;
+
+	diopin_buf_punch(test, buf, c->hole);
+	before = diopin_snap_take(test, buf->pages + 1, 3);
+	diopin_iter_build(test, &iter, c->type, ITER_DEST, buf, &seg, 1);
+
+	got = iov_iter_extract_pages(&iter, &pages, 4 * P, 4, 0, &off0);
+	/* Owned before any assertion: the test must not leak what the kernel did. */
+	if (pages)
+		diopin_defer_kvfree(test, pages);
+	if (got > 0)
+		diopin_pins_hold(test, pages, DIV_ROUND_UP(off0 + got, P));
+	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * P);
+	KUNIT_EXPECT_NULL_MSG(test, pages,
+			      "the page array allocated for a failed extraction was left to the caller");
+	diopin_expect_pins(test, before, 0, "after the failed extraction");
+}
+
+struct xarray_hole_case {
+	const char *desc;
+	size_t start;		/* iterator start in the xarray */
+	bool callee_array;
+};
+
+static const struct xarray_hole_case xarray_hole_cases[] = {
+	{ "hole at index 0, start 0x100, caller array", 0x100, false },
+	{ "hole at index 0, start 0x100, callee array", 0x100, true },
+	{ "hole at index 0, start 0, callee array", 0, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(extract_xarray_hole, xarray_hole_cases, desc);
+
+/*
+ * Guards: iov_iter_extract_xarray_pages() when the first index is a hole:
+ * nothing is extracted, so it returns 0, leaves the iterator where it was,
+ * fills in no page and frees an array it allocated. 6.12.117 computes
+ * "0 pages * PAGE_SIZE - offset", which wraps for a non-zero start offset:
+ * it returns maxsize and advances the iterator with no page filled in, and
+ * it leaks a callee-allocated array either way (upstream "iov_iter: Fix
+ * potential underflow in iov_iter_extract_xarray_pages()"; tests/known-bugs).
+ */
+static void extract_xarray_hole_extracts_nothing(struct kunit *test)
+{
+	const struct xarray_hole_case *c = test->param_value;
+	const struct diopin_seg seg = { c->start, 2 * P - c->start };
+	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, 2);
+	struct page *sentinel = (struct page *)buf; /* never a page */
+	struct page *arr[2] = { sentinel, sentinel };
+	struct page **pages = c->callee_array ? NULL : arr;
+	struct iov_iter iter;
+	size_t off0 = 0;
+	ssize_t got;
+
+	diopin_iter_build(test, &iter, DIOPIN_XARRAY, ITER_SOURCE, buf, &seg, 1);
+	xa_erase(iter.xarray, 0);
+
+	got = iov_iter_extract_pages(&iter, &pages, seg.len, 2, 0, &off0);
+	if (c->callee_array && pages)
+		diopin_defer_kvfree(test, pages);
+	KUNIT_EXPECT_EQ_MSG(test, got, 0,
+			    "extracted %zd bytes from a hole", got);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
+	if (c->callee_array) {
+		KUNIT_EXPECT_NULL_MSG(test, pages,
+				      "the page array allocated for an empty extraction was left to the caller");
+	} else {
+		KUNIT_EXPECT_PTR_EQ(test, pages, &arr[0]);
+		KUNIT_EXPECT_PTR_EQ(test, arr[0], sentinel);
+		KUNIT_EXPECT_PTR_EQ(test, arr[1], sentinel);
+	}
+}
+
 static struct kunit_case diopin_iov_extract_cases[] = {
 	KUNIT_CASE_PARAM(extract_pages_test, extract_gen_params),
 	KUNIT_CASE(extract_dest_untouched_gets_private_pages),
@@ -459,6 +560,9 @@ static struct kunit_case diopin_iov_extract_cases[] = {
 	KUNIT_CASE_PARAM(extract_stops_at_hole, extract_hole_gen_params),
 	KUNIT_CASE(extract_discard_fails),
 	KUNIT_CASE(extract_empty_takes_nothing),
+	KUNIT_CASE_PARAM(extract_fault_frees_callee_array, extract_fault_gen_params),
+	KUNIT_CASE_PARAM(extract_xarray_hole_extracts_nothing,
+			 extract_xarray_hole_gen_params),
 	{}
 };
 

@@ -8,14 +8,18 @@ DIOPIN_RESULTS=${DIOPIN_RESULTS:-$DIOPIN_ROOT/results}
 # unstable's newest linux-source-7.*, fetched by scripts/kernel-source).
 # Ignored when KDIR names a tree. Results of a KERNEL other than 6.12 go to
 # results/<version>/ so that runs of both kernels stand side by side.
-if [ -z "${DIOPIN_TARBALL:-}" ]; then
+# Resolved once per KERNEL and handed to the scripts this one runs.
+if [ "${DIOPIN_TARBALL:-}" != - ] && { [ -z "${DIOPIN_TARBALL:-}" ] || [ "${DIOPIN_TARBALL_FOR:-}" != "${KDIR:+kdir}${KERNEL:-6.12}" ]; }; then
+	DIOPIN_RESULTS=${DIOPIN_RESULTS_BASE:-$DIOPIN_RESULTS}
+	DIOPIN_RESULTS_BASE=$DIOPIN_RESULTS
 	if [ -z "${KDIR:-}" ] && [ "${KERNEL:-6.12}" != 6.12 ]; then
 		DIOPIN_TARBALL=$("$DIOPIN_ROOT/scripts/kernel-source") || exit 1
 		DIOPIN_RESULTS=$DIOPIN_RESULTS/$(basename "$DIOPIN_TARBALL" .tar.xz | sed 's/^linux-source-//')
 	else
 		DIOPIN_TARBALL=/usr/src/linux-source-6.12.tar.xz
 	fi
-	export DIOPIN_TARBALL DIOPIN_RESULTS
+	DIOPIN_TARBALL_FOR=${KDIR:+kdir}${KERNEL:-6.12}
+	export DIOPIN_TARBALL DIOPIN_TARBALL_FOR DIOPIN_RESULTS DIOPIN_RESULTS_BASE
 fi
 
 die() {
