@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel interfaces and behaviours that differ between the kernels
+ * diopin is tested on (6.12.117 and 7.2.13), as they are in 7.2.y
+ * (Debian unstable: what upstream developers post against).
+ * The suites call the diopin_* names and test the DIOPIN_* switches only;
+ * every version difference lives here and in the other variant of this
+ * header (diopin's kunit/compat/).
+ *
+ * scripts/tree installs the variant whose interfaces a tree's headers
+ * declare (checked before a build) as this header, and
+ * refuses a tree that matches neither, naming the interfaces that differ.
+ */
+#ifndef _DIOPIN_COMPAT_H
+#define _DIOPIN_COMPAT_H
+
+#include <linux/bio.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/mm.h>
+#include <linux/namei.h>
+#include <linux/sched/mm.h>
+
+/*
+ * bio_iov_iter_get_pages(): 7.2 takes the memory and length alignment
+ * masks (the form changed three times between 6.18 and 7.1); 0, 0 asks for
+ * no alignment, as blk_rq_map_user_iov() does and as 6.12's form did.
+ */
+static inline int diopin_bio_iov_iter_get_pages(struct bio *bio,
+						struct iov_iter *iter)
+{
+	return bio_iov_iter_get_pages(bio, iter, 0, 0);
+}
+
+/* MMF_HAS_PINNED: mm->flags is a bitmap read with mm_flags_test() since v6.18. */
+static inline bool diopin_mm_has_pinned(const struct mm_struct *mm)
+{
+	return mm_flags_test(MMF_HAS_PINNED, mm);
+}
+
+/*
+ * A block device node at @path (rootfs), for a mount's "source".
+ * v6.18 renamed kern_path_create()/done_path_create() to
+ * start_creating_path()/end_creating_path() (3d18f80ce181); v6.19 added
+ * the delegated_inode argument of vfs_mknod() (directory delegations).
+ */
+static inline int diopin_mknod(const char *path, dev_t dev)
+{
+	struct dentry *dentry;
+	struct path parent;
+	int err;
+
+	dentry = start_creating_path(AT_FDCWD, path, &parent, 0);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry) == -EEXIST ? 0 : PTR_ERR(dentry);
+	err = vfs_mknod(mnt_idmap(parent.mnt), d_inode(parent.dentry), dentry,
+			S_IFBLK | 0600, dev, NULL);
+	end_creating_path(&parent, dentry);
+	return err;
+}
+
+/* vfs_parse_fs_string() lost its length argument in v6.18. */
+static inline int diopin_parse_fs_string(struct fs_context *fc,
+					 const char *key, const char *value)
+{
+	return vfs_parse_fs_string(fc, key, value);
+}
+
+/*
+ * Behaviour that changed by design: each kernel's cases assert that
+ * kernel's outcome (6.12.117: 1, 7.2.13: 0, both seen there).
+ *
+ * DIOPIN_BIO_MERGES_SAME_PAGE: before v7.0, a user segment that continues
+ * the page of the previous bvec is merged into it and its extra pin dropped
+ * (bio_iov_add_folio() same_page, bio_map_user_iov()'s own loop before
+ * v6.14), so a page carries one pin. From v7.0, bio_iov_iter_get_pages()
+ * and blk_rq_map_user_iov() fill bvecs with iov_iter_extract_bvecs(): one
+ * bvec and one pin per segment ("block: open code bio_add_page and fix
+ * handling of mismatching P2P ranges", Christoph Hellwig, 2026).
+ *
+ * DIOPIN_BVEC_SET_SETS_VCNT: bio_iov_bvec_set() set bi_vcnt to the borrowed
+ * array's length; it no longer does ("block: don't initialize bi_vcnt for
+ * cloned bio in bio_iov_bvec_set()", Ming Lei, 2025).
+ */
+#define DIOPIN_BIO_MERGES_SAME_PAGE	0
+#define DIOPIN_BVEC_SET_SETS_VCNT	0
+
+#endif /* _DIOPIN_COMPAT_H */
