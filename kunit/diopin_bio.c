@@ -309,13 +309,16 @@ static void bio_release_large_folio_per_page(struct kunit *test)
 	struct bio *bio;
 
 	bio = bio_test_alloc(test, bdev, 4, REQ_OP_READ);
-	/* One pin per page covered, as bio_iov_iter_get_pages() would take. */
-	KUNIT_ASSERT_EQ(test, 0, try_grab_folio(folio, 4, FOLL_PIN));
-	bio_set_flag(bio, BIO_PAGE_PINNED);
 	/* Pages 1..3: from the middle of page 1 to the middle of page 3. */
 	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 2 * P, P + P / 2));
 	/* Page 6 alone, a separate bvec. */
 	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 512, 6 * P + 1024));
+	/*
+	 * One pin per page covered, as bio_iov_iter_get_pages() would take,
+	 * owned by the bio (its action releases them) from the moment taken.
+	 */
+	KUNIT_ASSERT_EQ(test, 0, try_grab_folio(folio, 4, FOLL_PIN));
+	bio_set_flag(bio, BIO_PAGE_PINNED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 4);
 	diopin_expect_pins(test, snap, 1, "four pages pinned");
 

@@ -22,6 +22,7 @@
 #include <linux/vmalloc.h>
 #include <kunit/resource.h>
 
+#include "internal.h"	/* mm/internal.h: try_grab_folio() */
 #include "diopin_fixture.h"
 #include "diopin_images.h"
 
@@ -512,6 +513,36 @@ struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, diopin_unpin_action, pins));
 	return pins;
+}
+
+struct diopin_pins *diopin_grab_held(struct kunit *test, struct page **pages,
+				     unsigned int n, unsigned int *grabbed)
+{
+	unsigned int k;
+
+	for (k = 0; k < n; k++)
+		if (try_grab_folio(page_folio(pages[k]), 1, FOLL_PIN))
+			break;
+	*grabbed = k;
+	return k ? diopin_pins_hold(test, pages, k) : NULL;
+}
+
+ssize_t diopin_extract_held(struct kunit *test, struct iov_iter *iter,
+			    struct page ***pages, size_t maxsize,
+			    unsigned int maxpages, size_t *off0,
+			    struct diopin_pins **held)
+{
+	bool callee = !*pages, pin = iov_iter_extract_will_pin(iter);
+	ssize_t got;
+
+	*held = NULL;
+	got = iov_iter_extract_pages(iter, pages, maxsize, maxpages, 0, off0);
+	if (callee && *pages)
+		diopin_defer_kvfree(test, *pages);
+	if (got > 0 && pin)
+		*held = diopin_pins_hold(test, *pages,
+					 DIV_ROUND_UP(*off0 + got, PAGE_SIZE));
+	return got;
 }
 
 void diopin_pins_release(struct kunit *test, struct diopin_pins *pins)

@@ -130,6 +130,23 @@ struct diopin_pins;
 /* Take responsibility for unpinning @n pinned pages (array is copied). */
 struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
 				     unsigned int n);
+/*
+ * Pins are owned before anything can fail: these take pins and hand them
+ * to an action before they return, so the caller asserts afterwards.
+ *
+ * diopin_grab_held(): one FOLL_PIN (try_grab_folio()) on the folio of each
+ * of @n pages, stopping at the first refusal; *@grabbed says how many.
+ * diopin_extract_held(): iov_iter_extract_pages(); the pins of a pinning
+ * iterator and a callee-allocated array (*@pages == NULL on entry) are
+ * released when the test ends. Returns what extraction returned.
+ */
+struct diopin_pins *diopin_grab_held(struct kunit *test, struct page **pages,
+				     unsigned int n, unsigned int *grabbed);
+ssize_t diopin_extract_held(struct kunit *test, struct iov_iter *iter,
+			    struct page ***pages, size_t maxsize,
+			    unsigned int maxpages, size_t *off0,
+			    struct diopin_pins **held);
+
 /* Unpin now (once); the end-of-test action is dropped. */
 void diopin_pins_release(struct kunit *test, struct diopin_pins *pins);
 

@@ -314,9 +314,8 @@ static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 	unsigned int k;
 
 	iov_iter_ubuf(&iter, ITER_DEST, buf->uaddr, 4 * P);
-	KUNIT_ASSERT_EQ(test, iov_iter_extract_pages(&iter, &pp, 4 * P, 4, 0,
-						     &off0), (ssize_t)(4 * P));
-	pins = diopin_pins_hold(test, pages, 4);
+	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * P, 4,
+						  &off0, &pins), (ssize_t)(4 * P));
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						4, mapped), 4);
 	for (k = 0; k < 4; k++) {
@@ -349,6 +348,7 @@ static void extract_source_untouched_zero_page_unpinned(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 2, 0);
 	struct folio *zero = page_folio(ZERO_PAGE(0));
+	struct diopin_pins *pins;
 	struct page *pages[2];
 	struct page **pp = pages;
 	struct iov_iter iter;
@@ -356,14 +356,14 @@ static void extract_source_untouched_zero_page_unpinned(struct kunit *test)
 	size_t off0;
 
 	iov_iter_ubuf(&iter, ITER_SOURCE, buf->uaddr, 2 * P);
-	KUNIT_ASSERT_EQ(test, iov_iter_extract_pages(&iter, &pp, 2 * P, 2, 0,
-						     &off0), (ssize_t)(2 * P));
-	diopin_pins_hold(test, pages, 2);
+	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 2 * P, 2,
+						  &off0, &pins), (ssize_t)(2 * P));
 	KUNIT_EXPECT_TRUE(test, is_zero_page(pages[0]));
 	KUNIT_EXPECT_TRUE(test, is_zero_page(pages[1]));
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
 			    "pinning the zero page changed its refcount");
-	unpin_user_pages(pages, 2);
+	/* The unpin bio_release_pages() would do, once. */
+	diopin_pins_release(test, pins);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
 			    "unpinning the zero page changed its refcount");
 }
@@ -477,6 +477,7 @@ static void extract_fault_frees_callee_array(struct kunit *test)
 	const struct diopin_seg seg = { 0, 4 * P };
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *before;
+	struct diopin_pins *pins;
 	struct page **pages = NULL;
 	struct iov_iter iter;
 	size_t off0;
@@ -486,12 +487,8 @@ static void extract_fault_frees_callee_array(struct kunit *test)
 	before = diopin_snap_take(test, buf->pages + 1, 3);
 	diopin_iter_build(test, &iter, c->type, ITER_DEST, buf, &seg, 1);
 
-	got = iov_iter_extract_pages(&iter, &pages, 4 * P, 4, 0, &off0);
-	/* Owned before any assertion: the test must not leak what the kernel did. */
-	if (pages)
-		diopin_defer_kvfree(test, pages);
-	if (got > 0)
-		diopin_pins_hold(test, pages, DIV_ROUND_UP(off0 + got, P));
+	/* What the kernel left behind is owned before any assertion. */
+	got = diopin_extract_held(test, &iter, &pages, 4 * P, 4, &off0, &pins);
 	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * P);
 	KUNIT_EXPECT_NULL_MSG(test, pages,
