@@ -396,7 +396,8 @@ static void gup_unpin_dirty_when_asked(struct kunit *test)
 /*
  * Ask what fork() asks, under the locks fork() holds (copy_page_range()
  * write-locks the mm and opens write_protect_seq): would this folio be
- * copied for the child rather than shared?
+ * copied for the child rather than shared? No fork happens here: these
+ * cases check the decision copy_present_pte() takes, not a forked child.
  */
 static bool fork_would_copy(struct kunit *test, unsigned long addr,
 			    struct folio *folio)
@@ -421,10 +422,11 @@ static bool fork_would_copy(struct kunit *test, unsigned long addr,
 /*
  * Guards: mm_set_has_pinned_flag() in the FOLL_PIN path of GUP and
  * folio_needs_cow_for_dma(): after a pin, the mm is marked MMF_HAS_PINNED
- * and fork() copies each pinned page for the child, so a DIO read still in
- * flight lands in the parent's page, where the parent expects it.
+ * and folio_needs_cow_for_dma() says fork() must copy each pinned page for
+ * the child, so a DIO read still in flight lands in the parent's page,
+ * where the parent expects it (the decision only: no fork happens).
  */
-static void gup_pinned_page_is_copied_at_fork(struct kunit *test)
+static void gup_pinned_page_needs_cow_for_dma(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
 	unsigned long addr = (unsigned long)buf->uaddr;
@@ -448,11 +450,12 @@ static void gup_pinned_page_is_copied_at_fork(struct kunit *test)
 /*
  * Guards: the other side of the same lines: get_user_pages() (FOLL_GET,
  * what DIO used before the conversion) neither marks the mm nor makes
- * fork() copy the page. A DIO read into it could land in the child.
+ * folio_needs_cow_for_dma() ask fork() to copy the page: a DIO read into it
+ * could land in the child (the decision only: no fork happens).
  */
 KUNIT_DEFINE_ACTION_WRAPPER(gup_put_page_action, put_page, struct page *);
 
-static void gup_referenced_page_is_shared_at_fork(struct kunit *test)
+static void gup_referenced_page_needs_no_cow(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	unsigned long addr = (unsigned long)buf->uaddr;
@@ -570,9 +573,9 @@ static struct kunit_case diopin_gup_cases[] = {
 	KUNIT_CASE_PARAM(gup_large_folio_pins_per_page, large_gen_params),
 	KUNIT_CASE(gup_thp_pins_count_per_page),
 	KUNIT_CASE_PARAM(gup_unpin_dirty_when_asked, dirty_gen_params),
-	KUNIT_CASE(gup_pinned_page_is_copied_at_fork),
+	KUNIT_CASE(gup_pinned_page_needs_cow_for_dma),
 	KUNIT_CASE(gup_fast_only_walks_present_ptes),
-	KUNIT_CASE(gup_referenced_page_is_shared_at_fork),
+	KUNIT_CASE(gup_referenced_page_needs_no_cow),
 	KUNIT_CASE_PARAM(gup_pins_up_to_hole, hole_gen_params),
 	{}
 };

@@ -298,9 +298,10 @@ static void extract_pages_test(struct kunit *test)
 
 /*
  * Guards: FOLL_WRITE for ITER_DEST in iov_iter_extract_user_pages(). A
- * destination extraction of never-touched anonymous memory must fault in
- * private writable pages, never the shared zero page, or a DIO read would
- * write into the zero page.
+ * destination extraction of anonymous memory that was never written (its
+ * PTEs empty or mapping the zero page) must fault in private writable
+ * pages, never the shared zero page, or a DIO read would write into the
+ * zero page.
  */
 static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 {
@@ -341,8 +342,8 @@ static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 
 /*
  * Guards: "mm: Don't pin ZERO_PAGE in pin_user_pages()". A source
- * extraction of never-touched memory returns the zero page and must not
- * pin it; unpinning it is a no-op.
+ * extraction of anonymous memory that was never written returns the zero
+ * page and must not pin it; unpinning it is a no-op.
  */
 static void extract_source_untouched_zero_page_unpinned(struct kunit *test)
 {
@@ -386,14 +387,14 @@ KUNIT_ARRAY_PARAM_DESC(extract_hole, hole_cases, desc);
  * Guards: the partial-result path of iov_iter_extract_user_pages(): with
  * an unmapped page in the range, extraction pins up to the hole and
  * returns that much, then fails with -EFAULT at the hole without pinning
- * or advancing; no pin leaks.
+ * or advancing; the pages past the hole are never pinned.
  */
 static void extract_stops_at_hole(struct kunit *test)
 {
 	const struct hole_case *c = test->param_value;
 	const struct diopin_seg seg = { 0, 4 * P };
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *before;
+	struct diopin_snap *before, *beyond;
 	struct page *pages[4];
 	struct page **pp = pages;
 	struct iov_iter iter;
@@ -402,6 +403,7 @@ static void extract_stops_at_hole(struct kunit *test)
 
 	diopin_buf_punch(test, buf, c->hole);
 	before = diopin_snap_take(test, buf->pages, c->hole);
+	beyond = diopin_snap_take(test, buf->pages + c->hole + 1, 3 - c->hole);
 	diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf, &seg, 1);
 
 	if (c->hole) {
@@ -417,6 +419,7 @@ static void extract_stops_at_hole(struct kunit *test)
 		diopin_pins_hold(test, pages, DIV_ROUND_UP(got, P));
 	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * P);
+	diopin_expect_pins(test, beyond, 0, "pages past the hole");
 }
 
 /* Guards: the -EFAULT tail of iov_iter_extract_pages() for ITER_DISCARD. */
