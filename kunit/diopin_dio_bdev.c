@@ -114,10 +114,14 @@ static const struct hole_case hole_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);
 
 /*
- * Guards: the error path of bio_iov_iter_get_pages() inside the block DIO
- * code: a user range with an unmapped page transfers up to the hole (a
- * short count) or fails with -EFAULT, and every page it pinned is unpinned
- * exactly once.
+ * Guards: the partial-pin path of bio_iov_iter_get_pages() inside the
+ * single-bio block DIO paths (__blkdev_direct_IO_simple(), _async()): the
+ * bio is built from the pages before the hole and submitted, the call
+ * returns exactly hole * PAGE_SIZE (the buffered fallback of the rest
+ * faults at its first byte and adds nothing), a hole at page 0 is -EFAULT
+ * with nothing submitted; the device or the user pages change exactly up
+ * to the hole, and every page pinned is unpinned exactly once. Same on
+ * 6.12.117 and 7.2.13.
  */
 static void dio_bdev_user_hole(struct kunit *test)
 {
@@ -125,22 +129,41 @@ static void dio_bdev_user_hole(struct kunit *test)
 	struct file *file = bdev_test_file(test);
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	const struct diopin_seg seg = { 0, 4 * P };
+	const size_t done = c->hole * P;	/* bytes before the hole */
+	struct diopin_buf *old, *chk;
 	struct diopin_snap *snap;
 	struct iov_iter iter;
 	ssize_t ret;
+
+	/* The device holds bytes that are neither zero nor the buffer's. */
+	do
+		old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	while ((u8)old->seed == (u8)buf->seed);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
+			(ssize_t)(4 * P));
 
 	diopin_buf_punch(test, buf, c->hole);
 	snap = diopin_snap_take(test, buf->pages, c->hole);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF,
 			  c->rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
 	ret = diopin_dio(file, c->rw, 0, &iter, c->async);
-	if (c->hole)
-		KUNIT_EXPECT_TRUE_MSG(test, ret == (ssize_t)(c->hole * P) || ret == -EFAULT,
-				      "returned %zd", ret);
-	else
-		KUNIT_EXPECT_EQ(test, ret, (ssize_t)-EFAULT);
+	KUNIT_EXPECT_EQ(test, ret, c->hole ? (ssize_t)done : (ssize_t)-EFAULT);
 	diopin_expect_pins(test, snap, 0, "after the partial I/O");
+	diopin_expect_dirty(test, snap, c->rw == READ, "pages before the hole");
 	diopin_clear_dirty(snap);
+
+	if (c->rw == READ) {
+		diopin_expect_user_bytes(test, buf->uaddr, done, 0, old->seed, false);
+		diopin_expect_user_bytes(test, buf->uaddr + done + P, 3 * P - done,
+					 done + P, buf->seed, false);
+		return;
+	}
+	chk = diopin_buf_user(test, 4, 0);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, 4 * P),
+			(ssize_t)(4 * P));
+	diopin_expect_user_bytes(test, chk->uaddr, done, 0, buf->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr + done, 4 * P - done, done,
+				 old->seed, false);
 }
 
 /*
