@@ -4,6 +4,7 @@
 # Targets only; each is one line into scripts/. `make help` lists them.
 #
 # KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
+# KERNEL=7.2 or sid    Debian unstable's linux-source-7.2, or its newest 7.x
 
 .DEFAULT_GOAL := run
 .PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare series debug check
@@ -29,7 +30,7 @@ series: ## the suites as a git-am-able patch series in series/ (KDIR= a git tree
 check: ## before posting: checkpatch, W=1, UML, QEMU, debug, coverage gate, series; a closing table
 	@scripts/deps && scripts/check
 
-test: ## what CI runs: tool tests, the UML run, the coverage gate
+test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEMU, debug (kmemleak), coverage gate
 	@scripts/test
 
 coverage: ## gcov UML run: coverage/summary.md (per function) and coverage/html/
