@@ -17,6 +17,7 @@
 #include <linux/bio.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/huge_mm.h>
 #include <linux/mm.h>
 #include <linux/namei.h>
 #include <linux/sched/mm.h>
@@ -64,6 +65,15 @@ static inline int diopin_parse_fs_string(struct fs_context *fc,
 					 const char *key, const char *value)
 {
 	return vfs_parse_fs_string(fc, key, value);
+}
+
+/*
+ * The folio iomap_dio_zero() writes a sub-block's padding from, when a
+ * test can see it: 7.2 uses the shared largest_zero_folio().
+ */
+static inline struct folio *diopin_iomap_zero_folio(void)
+{
+	return largest_zero_folio();
 }
 
 /*
