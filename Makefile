@@ -30,7 +30,7 @@ series: ## the suites as a git-am-able patch series in series/ (KDIR= a git tree
 check: ## before posting: checkpatch, W=1, UML, QEMU, debug, coverage gate, series; a closing table
 	@scripts/deps && scripts/check
 
-test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEMU, debug (kmemleak), coverage gate
+test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEMU, debug kernel, coverage gate
 	@scripts/test
 
 coverage: ## gcov UML run: coverage/summary.md (per function) and coverage/html/

@@ -566,9 +566,9 @@ static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
  * the user buffer faults at its first page: -EFAULT, no bio left on the
  * request, nothing pinned. With more than UIO_FASTIOV pages the page array
  * comes from iov_iter_extract_pages() (*pages == NULL): 6.12.117 leaks it
- * (tests/known-bugs), which diopin_kmemleak reports on the debug kernel.
- * Mapped 32 times, so that a stale copy of one pointer on a stack cannot
- * hide the leak from kmemleak.
+ * (tests/known-bugs: diopin_iov_extract.extract_fault_frees_callee_array
+ * shows the leak directly). Mapped 32 times, so that a leak detector sees
+ * many objects, not one a stale pointer on a stack could hide.
  */
 static void bio_rq_map_user_fault_pins_nothing(struct kunit *test)
 {
