@@ -136,11 +136,7 @@ static void dio_bdev_user_hole(struct kunit *test)
 	ssize_t ret;
 
 	/* The device holds bytes that are neither zero nor the buffer's. */
-	do
-		old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	while ((u8)old->seed == (u8)buf->seed);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
-			(ssize_t)(4 * P));
+	old = diopin_dio_prefill(test, file, 4, buf);
 
 	diopin_buf_punch(test, buf, c->hole);
 	snap = diopin_snap_take(test, buf->pages, c->hole);
@@ -158,9 +154,7 @@ static void dio_bdev_user_hole(struct kunit *test)
 					 done + P, buf->seed, false);
 		return;
 	}
-	chk = diopin_buf_user(test, 4, 0);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, 4 * P),
-			(ssize_t)(4 * P));
+	chk = diopin_dio_readback(test, file, 4);
 	diopin_expect_user_bytes(test, chk->uaddr, done, 0, buf->seed, false);
 	diopin_expect_user_bytes(test, chk->uaddr + done, 4 * P - done, done,
 				 old->seed, false);

@@ -124,11 +124,7 @@ static void dio_legacy_user_fault(struct kunit *test)
 	ssize_t ret, want;
 
 	/* The cluster holds bytes that are neither zero nor the buffer's. */
-	do
-		old = diopin_buf_user(test, 8, DIOPIN_UMAP_PREFAULT);
-	while ((u8)old->seed == (u8)buf->seed);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 8 * P),
-			(ssize_t)(8 * P));
+	old = diopin_dio_prefill(test, file, 8, buf);
 
 	diopin_buf_punch(test, buf, c->hole);
 	snap = diopin_snap_take(test, buf->pages, c->hole);
@@ -151,9 +147,7 @@ static void dio_legacy_user_fault(struct kunit *test)
 					 done + P, buf->seed, false);
 		return;
 	}
-	chk = diopin_buf_user(test, 8, 0);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, 8 * P),
-			(ssize_t)(8 * P));
+	chk = diopin_dio_readback(test, file, 8);
 	if (!c->hole) {
 		diopin_expect_user_bytes(test, chk->uaddr, 8 * P, 0, old->seed, false);
 		return;

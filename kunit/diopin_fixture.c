@@ -750,6 +750,32 @@ struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
 	return file;
 }
 
+struct diopin_buf *diopin_dio_prefill(struct kunit *test, struct file *file,
+				      unsigned int npages,
+				      const struct diopin_buf *other)
+{
+	struct diopin_buf *buf;
+
+	do
+		buf = diopin_buf_user(test, npages, DIOPIN_UMAP_PREFAULT);
+	while ((u8)buf->seed == (u8)other->seed);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, buf, 0,
+					      npages * PAGE_SIZE),
+			(ssize_t)(npages * PAGE_SIZE));
+	return buf;
+}
+
+struct diopin_buf *diopin_dio_readback(struct kunit *test, struct file *file,
+				       unsigned int npages)
+{
+	struct diopin_buf *buf = diopin_buf_user(test, npages, 0);
+
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, buf, 0,
+					      npages * PAGE_SIZE),
+			(ssize_t)(npages * PAGE_SIZE));
+	return buf;
+}
+
 void diopin_expect_user_bytes(struct kunit *test, const void __user *uaddr,
 			      size_t len, size_t pos, u32 seed, bool zero)
 {

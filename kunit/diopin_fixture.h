@@ -222,6 +222,19 @@ struct diopin_dio_shape {
 void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
 			  const struct diopin_dio_shape *shape);
 
+/*
+ * O_DIRECT write of a fresh user buffer's pattern over @npages pages at 0 of
+ * @file, its seed distinct from @other's in the low byte so that no byte of
+ * one pattern can pass for the other; returns that buffer (the file's
+ * content). diopin_dio_readback(): O_DIRECT read of @npages pages at 0 into
+ * a fresh user buffer, which it returns.
+ */
+struct diopin_buf *diopin_dio_prefill(struct kunit *test, struct file *file,
+				      unsigned int npages,
+				      const struct diopin_buf *other);
+struct diopin_buf *diopin_dio_readback(struct kunit *test, struct file *file,
+				       unsigned int npages);
+
 /* Expect the @len user bytes at @uaddr to be @pattern-seeded from @pos, or 0. */
 void diopin_expect_user_bytes(struct kunit *test, const void __user *uaddr,
 			      size_t len, size_t pos, u32 seed, bool zero);
