@@ -109,6 +109,46 @@ int diopin_user_pages(struct kunit *test, unsigned long uaddr,
 	return done;
 }
 
+/*
+ * Make every page of a prefaulted user buffer physically non-contiguous
+ * with the one before it, so that bio_add_page() can never merge two of
+ * them into one bvec and an I/O of more than BIO_MAX_VECS pages needs
+ * several bios, whatever order the page allocator hands out frames in.
+ * A page that follows its predecessor's frame is zapped (held meanwhile,
+ * so that its frame cannot come back) and faulted in again with the
+ * pattern.
+ */
+static void diopin_buf_unmerge(struct kunit *test, struct diopin_buf *buf,
+			       u8 *tmp)
+{
+	struct page **held;
+	unsigned int i, nheld = 0;
+	unsigned long addr;
+
+	held = kunit_kcalloc(test, buf->npages, sizeof(*held), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, held);
+	diopin_user_pages(test, (unsigned long)buf->uaddr, buf->npages,
+			  buf->pages);
+	for (i = 1; i < buf->npages; i++) {
+		if (!buf->pages[i] || !buf->pages[i - 1] ||
+		    page_to_pfn(buf->pages[i]) != page_to_pfn(buf->pages[i - 1]) + 1)
+			continue;
+		addr = (unsigned long)buf->uaddr + i * PAGE_SIZE;
+		get_page(buf->pages[i]);
+		held[nheld++] = buf->pages[i];
+		KUNIT_ASSERT_EQ(test, 0, do_madvise(current->mm, addr, PAGE_SIZE,
+						    MADV_DONTNEED));
+		diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE, buf->seed);
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)addr, tmp,
+						      PAGE_SIZE));
+		KUNIT_ASSERT_EQ(test, 1, diopin_user_pages(test, addr, 1,
+							   &buf->pages[i]));
+	}
+	while (nheld)
+		put_page(held[--nheld]);
+	kunit_kfree(test, held);
+}
+
 struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
 				   unsigned long flags)
 {
@@ -128,14 +168,7 @@ struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
 	if (flags & DIOPIN_UMAP_PREFAULT) {
 		tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, tmp);
-		/*
-		 * Fault the pages in from the last to the first: the page
-		 * allocator tends to hand out ascending frames, so this makes
-		 * neighbouring user pages physically non-contiguous and keeps
-		 * bio_add_page() from merging them into one bvec. Without it,
-		 * whether a large I/O needs several bios depends on the
-		 * allocator's mood.
-		 */
+		/* Last to first: few neighbours end up contiguous. */
 		for (i = npages; i-- > 0;) {
 			diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE,
 					    buf->seed);
@@ -143,6 +176,7 @@ struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
 					copy_to_user(buf->uaddr + i * PAGE_SIZE,
 						     tmp, PAGE_SIZE));
 		}
+		diopin_buf_unmerge(test, buf, tmp);
 		kunit_kfree(test, tmp);
 	}
 	diopin_user_pages(test, uaddr, npages, buf->pages);
@@ -622,12 +656,18 @@ static void diopin_aio_complete(struct kiocb *kiocb, long ret)
 ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 		   struct iov_iter *iter, bool async)
 {
+	return diopin_dio_flags(file, rw, pos, iter, async, 0);
+}
+
+ssize_t diopin_dio_flags(struct file *file, int rw, loff_t pos,
+			 struct iov_iter *iter, bool async, int ki_flags)
+{
 	struct diopin_aio aio;
 	ssize_t ret;
 
 	init_sync_kiocb(&aio.kiocb, file);
 	aio.kiocb.ki_pos = pos;
-	aio.kiocb.ki_flags |= IOCB_DIRECT;
+	aio.kiocb.ki_flags |= IOCB_DIRECT | ki_flags;
 	if (async) {
 		init_completion(&aio.done);
 		aio.kiocb.ki_complete = diopin_aio_complete;
@@ -695,26 +735,40 @@ static void diopin_load_image(struct kunit *test, struct block_device *bdev,
 	invalidate_bdev(bdev);
 }
 
-struct vfsmount *diopin_fs_mount(struct kunit *test,
-				 const struct diopin_image *img,
-				 unsigned int minor)
+/* Wait until no earlier mount holds @bdev (mntput is delayed in kthreads). */
+static void diopin_bdev_wait_unheld(struct kunit *test,
+				    struct block_device *bdev,
+				    unsigned int minor)
 {
-	struct file_system_type *type;
-	struct block_device *bdev;
-	struct fs_context *fc;
-	struct vfsmount *mnt;
-	unsigned long deadline;
-	char source[32];
+	unsigned long deadline = jiffies + 10 * HZ;
 
-	bdev = file_bdev(diopin_bdev_open(test, DIOPIN_BRD(minor)));
-	/* An earlier mount is released asynchronously (delayed mntput). */
-	deadline = jiffies + 10 * HZ;
+	flush_delayed_fput();
 	while (READ_ONCE(bdev->bd_holder)) {
 		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
 				      "ram%u is still held by an earlier mount", minor);
 		usleep_range(5000, 10000);
 	}
-	diopin_load_image(test, bdev, img);
+}
+
+static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
+					    const struct diopin_image *img,
+					    unsigned int minor, bool load)
+{
+	struct file_system_type *type;
+	struct block_device *bdev;
+	struct fs_context *fc;
+	struct vfsmount *mnt;
+	char source[32];
+
+	bdev = file_bdev(diopin_bdev_open(test, DIOPIN_BRD(minor)));
+	diopin_bdev_wait_unheld(test, bdev, minor);
+	if (load) {
+		diopin_load_image(test, bdev, img);
+	} else {
+		/* What the last mount wrote is on the device; forget it. */
+		KUNIT_ASSERT_EQ(test, 0, sync_blockdev(bdev));
+		invalidate_bdev(bdev);
+	}
 
 	snprintf(source, sizeof(source), "/diopin-ram%u", minor);
 	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(source, DIOPIN_BRD(minor)),
@@ -736,6 +790,27 @@ struct vfsmount *diopin_fs_mount(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, diopin_mntput_action, mnt));
 	return mnt;
+}
+
+struct vfsmount *diopin_fs_mount(struct kunit *test,
+				 const struct diopin_image *img,
+				 unsigned int minor)
+{
+	return diopin_fs_mount_dev(test, img, minor, true);
+}
+
+struct vfsmount *diopin_fs_remount_cold(struct kunit *test,
+					struct vfsmount *mnt,
+					const struct diopin_image *img,
+					unsigned int minor)
+{
+	kunit_release_action(test, diopin_mntput_action, mnt);
+	return diopin_fs_mount_dev(test, img, minor, false);
+}
+
+void diopin_fs_close(struct kunit *test, struct file *file)
+{
+	kunit_release_action(test, diopin_fput_action, file);
 }
 
 struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,

@@ -183,6 +183,9 @@ struct diopin_image;
  */
 ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 		   struct iov_iter *iter, bool async);
+/* diopin_dio() with more IOCB_* flags in the kiocb (IOCB_NOWAIT, ...). */
+ssize_t diopin_dio_flags(struct file *file, int rw, loff_t pos,
+			 struct iov_iter *iter, bool async, int ki_flags);
 
 /* diopin_dio() of @len bytes of @buf at @off, as one sync UBUF iterator. */
 ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
@@ -198,9 +201,22 @@ ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
 struct vfsmount *diopin_fs_mount(struct kunit *test,
 				 const struct diopin_image *img,
 				 unsigned int minor);
+/*
+ * Unmount @mnt now (every file opened on it must be closed), write back and
+ * drop the device's cached blocks, and mount the same device again without
+ * loading the image: the next I/O reads from the device every block of
+ * metadata it needs, so the bios an operation issues are the same each time.
+ */
+struct vfsmount *diopin_fs_remount_cold(struct kunit *test,
+					struct vfsmount *mnt,
+					const struct diopin_image *img,
+					unsigned int minor);
 /* Open @name under @mnt's root; fput() when the test ends. */
 struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
 			    const char *name, int flags);
+
+/* fput() @file now, not when the test ends. */
+void diopin_fs_close(struct kunit *test, struct file *file);
 
 /*
  * A DIO round trip: @shape's segments of a user buffer written to @file at
