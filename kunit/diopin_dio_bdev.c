@@ -18,6 +18,7 @@
 
 #define P		PAGE_SIZE
 #define BDEV_MINOR	1	/* /dev/ram1 */
+#define BDEV_NULLB	1	/* nullb1: completes from a timer */
 
 static struct file *bdev_test_file(struct kunit *test)
 {
@@ -55,6 +56,31 @@ KUNIT_ARRAY_PARAM_DESC(bdev_shape, bdev_shapes, desc);
 static void dio_bdev_roundtrip(struct kunit *test)
 {
 	diopin_dio_roundtrip(test, bdev_test_file(test), 0, test->param_value);
+}
+
+static const struct diopin_dio_shape later_shapes[] = {
+	{ "UBUF 16 KiB (single-bio async path)", DIOPIN_UBUF, 4,
+	  { { 0, 4 * P } }, 1, true, true },
+	{ "IOVEC 1.25 MiB scattered (several bios)", DIOPIN_IOVEC, 8 * 41,
+	  { SCATTER(0), SCATTER(1), SCATTER(2), SCATTER(3), SCATTER(4),
+	    SCATTER(5), SCATTER(6), SCATTER(7) }, 8, true, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(later_shape, later_shapes, desc);
+
+/*
+ * Guards: block/fops.c __blkdev_direct_IO_async() and the async kiocb of
+ * __blkdev_direct_IO() on a device that completes from its own timer
+ * (null_blk irqmode=2): the call returns -EIOCBQUEUED with the I/O in
+ * flight, blkdev_bio_end_io_async() / blkdev_bio_end_io() call ki_complete
+ * from the completion and release (bio_release_pages()) or check-dirty
+ * (bio_check_pages_dirty()) the pages after it; pins held until then.
+ */
+static void dio_bdev_async_completes_later(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, BDEV_NULLB));
+
+	diopin_dio_roundtrip(test, file, 0, test->param_value);
 }
 
 struct misalign_case {
@@ -198,6 +224,7 @@ static void dio_bdev_bvec_read_borrows_and_does_not_dirty(struct kunit *test)
 
 static struct kunit_case diopin_dio_bdev_cases[] = {
 	KUNIT_CASE_PARAM(dio_bdev_roundtrip, bdev_shape_gen_params),
+	KUNIT_CASE_PARAM(dio_bdev_async_completes_later, later_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_misaligned_einval, misalign_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_user_hole, hole_gen_params),
 	KUNIT_CASE(dio_bdev_bvec_read_borrows_and_does_not_dirty),

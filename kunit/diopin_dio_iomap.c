@@ -21,6 +21,7 @@
 
 #define P		PAGE_SIZE
 #define IOMAP_MINOR	2	/* /dev/ram2 */
+#define IOMAP_NULLB	2	/* nullb2: completes from a timer */
 
 static struct file *iomap_test_file(struct kunit *test, const char *name)
 {
@@ -167,8 +168,41 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	diopin_clear_dirty(rsnap);
 }
 
+static const struct diopin_dio_shape iomap_later_shapes[] = {
+	{ "UBUF 64 KiB", DIOPIN_UBUF, 16, { { 0, 16 * P } }, 1, true, true },
+	{ "IOVEC 1.25 MiB in eight segments", DIOPIN_IOVEC, 8 * 41,
+	  { { 0, 40 * P }, { 41 * P, 40 * P }, { 82 * P, 40 * P },
+	    { 123 * P, 40 * P }, { 164 * P, 40 * P }, { 205 * P, 40 * P },
+	    { 246 * P, 40 * P }, { 287 * P, 40 * P } }, 8, true, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(iomap_later, iomap_later_shapes, desc);
+
+/*
+ * Guards: fs/iomap/direct-io.c on a device that completes from its own
+ * timer (ext2 on null_blk): __iomap_dio_rw() returns -EIOCBQUEUED with
+ * bios in flight, the last iomap_dio_bio_end_io() completes the dio
+ * (inline for reads, from the dio workqueue for writes: iomap_dio_done()),
+ * and releases or check-dirties each bio's pages. The write overwrites
+ * allocated blocks: ext2 makes an extending write wait
+ * (IOMAP_DIO_FORCE_WAIT).
+ */
+static void dio_iomap_async_completes_later(struct kunit *test)
+{
+	const struct diopin_dio_shape *shape = test->param_value;
+	struct vfsmount *mnt = diopin_fs_mount_on(test, &diopin_image_ext2,
+						  diopin_nullb_dev(test, IOMAP_NULLB));
+	struct file *file = diopin_fs_open(test, mnt, "data",
+					   O_RDWR | O_CREAT | O_DIRECT);
+	struct diopin_buf *other = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+
+	diopin_dio_prefill(test, file, shape->npages, other);
+	diopin_dio_roundtrip(test, file, 0, shape);
+}
+
 static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE_PARAM(dio_iomap_roundtrip, iomap_gen_params),
+	KUNIT_CASE_PARAM(dio_iomap_async_completes_later, iomap_later_gen_params),
 	KUNIT_CASE(dio_iomap_subblock_write_zeroes_the_rest),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),

@@ -23,6 +23,7 @@
 
 #define P		PAGE_SIZE
 #define LEGACY_MINOR	3	/* /dev/ram3 */
+#define LEGACY_NULLB	3	/* nullb3: completes from a timer */
 #define PREALLOC	(512 * 1024)
 
 /*
@@ -30,10 +31,9 @@
  * I/O) a write past the allocated size: allocate the file first with a
  * buffered write, then open it O_DIRECT.
  */
-static struct file *legacy_test_file(struct kunit *test)
+static struct file *legacy_file_on(struct kunit *test, dev_t dev)
 {
-	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_vfat,
-					       LEGACY_MINOR);
+	struct vfsmount *mnt = diopin_fs_mount_on(test, &diopin_image_vfat, dev);
 	struct file *file;
 	loff_t pos = 0;
 	void *zero;
@@ -46,6 +46,11 @@ static struct file *legacy_test_file(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
 	kunit_kfree(test, zero);
 	return diopin_fs_open(test, mnt, "data", O_RDWR | O_DIRECT);
+}
+
+static struct file *legacy_test_file(struct kunit *test)
+{
+	return legacy_file_on(test, DIOPIN_BRD(LEGACY_MINOR));
 }
 
 static const struct diopin_dio_shape legacy_shapes[] = {
@@ -74,6 +79,30 @@ static void dio_legacy_roundtrip(struct kunit *test)
 {
 	diopin_dio_roundtrip(test, legacy_test_file(test), 8192,
 			     test->param_value);
+}
+
+static const struct diopin_dio_shape legacy_later_shapes[] = {
+	{ "UBUF 64 KiB", DIOPIN_UBUF, 16, { { 0, 16 * P } }, 1, true, true },
+	{ "IOVEC 320 KiB in eight segments (several refills)", DIOPIN_IOVEC, 8 * 11,
+	  { { 0, 10 * P }, { 11 * P, 10 * P }, { 22 * P, 10 * P },
+	    { 33 * P, 10 * P }, { 44 * P, 10 * P }, { 55 * P, 10 * P },
+	    { 66 * P, 10 * P }, { 77 * P, 10 * P } }, 8, true, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(legacy_later, legacy_later_shapes, desc);
+
+/*
+ * Guards: fs/direct-io.c with an async kiocb on a device that completes
+ * from its own timer (vfat on null_blk): do_blockdev_direct_IO() returns
+ * -EIOCBQUEUED (dio->is_async: no extending write), dio_bio_end_aio()
+ * releases each bio's pages (dio_bio_complete(): bio_check_pages_dirty()
+ * for reads) and the last one completes the dio (dio_complete(), from the
+ * dio workqueue when deferred).
+ */
+static void dio_legacy_async_completes_later(struct kunit *test)
+{
+	diopin_dio_roundtrip(test, legacy_file_on(test, diopin_nullb_dev(test, LEGACY_NULLB)),
+			     8192, test->param_value);
 }
 
 struct fault_case {
@@ -183,6 +212,7 @@ static void dio_legacy_read_past_eof_unpins_the_rest(struct kunit *test)
 
 static struct kunit_case diopin_dio_legacy_cases[] = {
 	KUNIT_CASE_PARAM(dio_legacy_roundtrip, legacy_shape_gen_params),
+	KUNIT_CASE_PARAM(dio_legacy_async_completes_later, legacy_later_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
 	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
 	{}

@@ -117,6 +117,14 @@ struct diopin_snap *diopin_snap_take(struct kunit *test, struct page **pages,
  */
 void diopin_expect_pins(struct kunit *test, const struct diopin_snap *base,
 			unsigned int pins, const char *when);
+/*
+ * Wait (up to 5 s) until every page of @base is back at its baseline
+ * refcount and pin state: an async DIO calls ki_complete before its
+ * completion path releases the pages, so checks wait for the release,
+ * not for ki_complete. A page that never comes back is left for
+ * diopin_expect_pins() to report.
+ */
+void diopin_wait_released(struct kunit *test, const struct diopin_snap *base);
 /* Expect the dirty bit of every page in @base's folios to be @dirty. */
 void diopin_expect_dirty(struct kunit *test, const struct diopin_snap *base,
 			 bool dirty, const char *when);
@@ -166,6 +174,15 @@ struct block_device;
 
 /* Open a block device read-write as a file; fput() when the test ends. */
 struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
+/*
+ * null_blk's nullb<index>. The kernel command line (kernel/config/
+ * common.args) makes every nullb device keep its data and complete each
+ * request from a timer some milliseconds after it was queued: a device
+ * whose I/O completes after submit_bio() has returned, from its own
+ * completion path. nullb0 takes passthrough requests; nullb1-3 are the DIO
+ * suites' async devices.
+ */
+dev_t diopin_nullb_dev(struct kunit *test, unsigned int index);
 /* Write (or read) @len bytes at @pos of @bdev from (into) kernel memory. */
 void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
 		    blk_opf_t op, loff_t pos, void *kbuf, size_t len);
@@ -179,13 +196,21 @@ struct diopin_image;
  * One O_DIRECT read or write of @iter at @pos through @file's
  * read_iter/write_iter, as a syscall would do it. With @async the kiocb
  * has a ki_complete and the call waits for it (the async paths of the DIO
- * implementations); otherwise it is a sync kiocb. Returns bytes or -errno.
+ * implementations), -ETIMEDOUT when it has not come in 10 s; otherwise it
+ * is a sync kiocb. Returns bytes or -errno.
  */
 ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 		   struct iov_iter *iter, bool async);
 /* diopin_dio() with more IOCB_* flags in the kiocb (IOCB_NOWAIT, ...). */
 ssize_t diopin_dio_flags(struct file *file, int rw, loff_t pos,
 			 struct iov_iter *iter, bool async, int ki_flags);
+/*
+ * diopin_dio_flags(); *@later says whether an async call really completed
+ * later: it returned -EIOCBQUEUED and ki_complete had not run by then.
+ */
+ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
+		      struct iov_iter *iter, bool async, int ki_flags,
+		      bool *later);
 
 /* diopin_dio() of @len bytes of @buf at @off, as one sync UBUF iterator. */
 ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
@@ -201,6 +226,9 @@ ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
 struct vfsmount *diopin_fs_mount(struct kunit *test,
 				 const struct diopin_image *img,
 				 unsigned int minor);
+/* diopin_fs_mount() on any block device (null_blk's, say). */
+struct vfsmount *diopin_fs_mount_on(struct kunit *test,
+				    const struct diopin_image *img, dev_t dev);
 /*
  * Unmount @mnt now (every file opened on it must be closed), write back and
  * drop the device's cached blocks, and mount the same device again without
@@ -233,6 +261,7 @@ struct diopin_dio_shape {
 	struct diopin_seg segs[DIOPIN_MAX_SEGS];
 	unsigned int nsegs;
 	bool async;
+	bool later;	/* async on a device that completes later (null_blk) */
 };
 
 void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Shared fixtures for the diopin KUnit suites, devices and I/O: brd and
+ * null_blk block devices, O_DIRECT calls (sync and async), filesystem
+ * images mounted on them, and the DIO round trip. See diopin_fixture.h.
+ */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/major.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/mount.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <kunit/resource.h>
+
+#include "diopin_fixture.h"
+#include "diopin_images.h"
+
+/* ---- block devices ---- */
+
+static void diopin_fput_action(void *file)
+{
+	fput(file);
+}
+
+struct file *diopin_bdev_open(struct kunit *test, dev_t dev)
+{
+	struct file *file;
+
+	BUILD_BUG_ON(DIOPIN_BRD(0) != MKDEV(RAMDISK_MAJOR, 0));
+	file = bdev_file_open_by_dev(dev, BLK_OPEN_READ | BLK_OPEN_WRITE,
+				     NULL, NULL);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file),
+			       "opening block device %u:%u: %ld (is it built in?)",
+			       MAJOR(dev), MINOR(dev), PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	return file;
+}
+
+#define DIOPIN_RW_VECS	16
+
+void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
+		    blk_opf_t op, loff_t pos, void *kbuf, size_t len)
+{
+	struct bio_vec bv[DIOPIN_RW_VECS];
+	size_t part, size;
+	struct bio bio;
+	int err;
+
+	/*
+	 * A kernel buffer, up to DIOPIN_RW_VECS pages a bio, no pins: only for
+	 * setting up and checking (few bios: a null_blk device takes
+	 * milliseconds for each).
+	 */
+	KUNIT_ASSERT_TRUE(test, virt_addr_valid(kbuf));
+	KUNIT_ASSERT_EQ(test, 0, (pos | len | offset_in_page(kbuf)) & (SECTOR_SIZE - 1));
+	while (len) {
+		bio_init(&bio, bdev, bv, DIOPIN_RW_VECS, op);
+		bio.bi_iter.bi_sector = pos >> SECTOR_SHIFT;
+		for (size = 0; len && bio.bi_vcnt < DIOPIN_RW_VECS; size += part) {
+			part = min_t(size_t, len, PAGE_SIZE - offset_in_page(kbuf));
+			__bio_add_page(&bio, virt_to_page(kbuf), part,
+				       offset_in_page(kbuf));
+			kbuf += part;
+			len -= part;
+		}
+		err = submit_bio_wait(&bio);
+		bio_uninit(&bio);
+		KUNIT_ASSERT_EQ_MSG(test, err, 0, "bdev I/O at %lld", pos);
+		pos += size;
+	}
+}
+
+dev_t diopin_nullb_dev(struct kunit *test, unsigned int index)
+{
+	struct device *dev;
+	char name[16];
+	dev_t devt;
+
+	snprintf(name, sizeof(name), "nullb%u", index);
+	dev = class_find_device_by_name(&block_class, name);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dev,
+				  "no %s: CONFIG_BLK_DEV_NULL_BLK=y and null_blk.nr_devices= on the command line (kernel/config/common.args)?",
+				  name);
+	devt = dev->devt;
+	put_device(dev);
+	return devt;
+}
+
+/* ---- O_DIRECT I/O ---- */
+
+struct diopin_aio {
+	struct kiocb kiocb;
+	struct completion done;
+	long ret;
+};
+
+static void diopin_aio_complete(struct kiocb *kiocb, long ret)
+{
+	struct diopin_aio *aio = container_of(kiocb, struct diopin_aio, kiocb);
+
+	aio->ret = ret;
+	complete(&aio->done);
+}
+
+ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
+		   struct iov_iter *iter, bool async)
+{
+	return diopin_dio_ex(file, rw, pos, iter, async, 0, NULL);
+}
+
+ssize_t diopin_dio_flags(struct file *file, int rw, loff_t pos,
+			 struct iov_iter *iter, bool async, int ki_flags)
+{
+	return diopin_dio_ex(file, rw, pos, iter, async, ki_flags, NULL);
+}
+
+ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
+		      struct iov_iter *iter, bool async, int ki_flags,
+		      bool *later)
+{
+	struct diopin_aio *aio = kzalloc(sizeof(*aio), GFP_KERNEL);
+	ssize_t ret;
+
+	if (!aio)
+		return -ENOMEM;
+	init_sync_kiocb(&aio->kiocb, file);
+	aio->kiocb.ki_pos = pos;
+	aio->kiocb.ki_flags |= IOCB_DIRECT | ki_flags;
+	if (async) {
+		init_completion(&aio->done);
+		aio->kiocb.ki_complete = diopin_aio_complete;
+	}
+	if (rw == WRITE) {
+		if (S_ISREG(file_inode(file)->i_mode))
+			file_start_write(file);
+		ret = file->f_op->write_iter(&aio->kiocb, iter);
+		if (S_ISREG(file_inode(file)->i_mode))
+			file_end_write(file);
+	} else {
+		ret = file->f_op->read_iter(&aio->kiocb, iter);
+	}
+	if (later)
+		*later = async && ret == -EIOCBQUEUED &&
+			 !completion_done(&aio->done);
+	if (async && ret == -EIOCBQUEUED) {
+		/*
+		 * A completion that never comes is a failure, not a hang;
+		 * the kiocb stays allocated in case it comes after all.
+		 */
+		if (!wait_for_completion_timeout(&aio->done, 10 * HZ))
+			return -ETIMEDOUT;
+		ret = aio->ret;
+	}
+	kfree(aio);
+	return ret;
+}
+
+ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
+			loff_t pos, struct diopin_buf *buf, size_t off,
+			size_t len)
+{
+	const struct diopin_seg seg = { off, len };
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF,
+			  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+	return diopin_dio(file, rw, pos, &iter, false);
+}
+
+/* ---- mounted filesystems on brd ---- */
+
+static void diopin_mntput_action(void *mnt)
+{
+	mntput(mnt);
+}
+
+static void diopin_load_image(struct kunit *test, struct block_device *bdev,
+			      const struct diopin_image *img)
+{
+	void *zero = kunit_kzalloc(test, 16 * PAGE_SIZE, GFP_KERNEL);
+	size_t pos, part;
+	unsigned int i;
+	void *tmp;
+
+	KUNIT_ASSERT_NOT_NULL(test, zero);
+	KUNIT_ASSERT_LE(test, img->size, bdev_nr_bytes(bdev));
+	for (pos = 0; pos < img->size; pos += part) {
+		part = min_t(size_t, img->size - pos, 16 * PAGE_SIZE);
+		diopin_bdev_rw(test, bdev, REQ_OP_WRITE, pos, zero, part);
+	}
+	for (i = 0; i < img->nchunks; i++) {
+		const struct diopin_image_chunk *c = &img->chunks[i];
+
+		tmp = kunit_kmalloc(test, c->len, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, tmp);
+		memcpy(tmp, c->data, c->len);
+		diopin_bdev_rw(test, bdev, REQ_OP_WRITE,
+			       (loff_t)c->sector << SECTOR_SHIFT, tmp, c->len);
+		kunit_kfree(test, tmp);
+	}
+	/* The page cache must not remember the previous filesystem. */
+	invalidate_bdev(bdev);
+}
+
+/* Wait until no earlier mount holds @bdev (mntput is delayed in kthreads). */
+static void diopin_bdev_wait_unheld(struct kunit *test,
+				    struct block_device *bdev)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	flush_delayed_fput();
+	while (READ_ONCE(bdev->bd_holder)) {
+		KUNIT_ASSERT_TRUE_MSG(test, time_before(jiffies, deadline),
+				      "%pg is still held by an earlier mount", bdev);
+		usleep_range(5000, 10000);
+	}
+}
+
+static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
+					    const struct diopin_image *img,
+					    dev_t dev, bool load)
+{
+	struct file_system_type *type;
+	struct block_device *bdev;
+	struct fs_context *fc;
+	struct vfsmount *mnt;
+	char source[32];
+
+	bdev = file_bdev(diopin_bdev_open(test, dev));
+	diopin_bdev_wait_unheld(test, bdev);
+	if (load) {
+		diopin_load_image(test, bdev, img);
+	} else {
+		/* What the last mount wrote is on the device; forget it. */
+		KUNIT_ASSERT_EQ(test, 0, sync_blockdev(bdev));
+		invalidate_bdev(bdev);
+	}
+
+	snprintf(source, sizeof(source), "/diopin-%u-%u", MAJOR(dev), MINOR(dev));
+	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(source, dev), "mknod %s", source);
+	type = get_fs_type(img->fstype);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "filesystem %s is not built in",
+				  img->fstype);
+	fc = fs_context_for_mount(type, 0);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(fc));
+	if (diopin_parse_fs_string(fc, "source", source)) {
+		put_fs_context(fc);
+		KUNIT_FAIL_AND_ABORT(test, "bad mount source %s", source);
+	}
+	mnt = fc_mount(fc);
+	put_fs_context(fc);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting %s on %s: %ld",
+			       img->fstype, source, PTR_ERR(mnt));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_mntput_action, mnt));
+	return mnt;
+}
+
+struct vfsmount *diopin_fs_mount(struct kunit *test,
+				 const struct diopin_image *img,
+				 unsigned int minor)
+{
+	return diopin_fs_mount_dev(test, img, DIOPIN_BRD(minor), true);
+}
+
+struct vfsmount *diopin_fs_mount_on(struct kunit *test,
+				    const struct diopin_image *img, dev_t dev)
+{
+	return diopin_fs_mount_dev(test, img, dev, true);
+}
+
+struct vfsmount *diopin_fs_remount_cold(struct kunit *test,
+					struct vfsmount *mnt,
+					const struct diopin_image *img,
+					unsigned int minor)
+{
+	kunit_release_action(test, diopin_mntput_action, mnt);
+	return diopin_fs_mount_dev(test, img, DIOPIN_BRD(minor), false);
+}
+
+void diopin_fs_close(struct kunit *test, struct file *file)
+{
+	kunit_release_action(test, diopin_fput_action, file);
+}
+
+struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
+			    const char *name, int flags)
+{
+	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", name,
+			       PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	return file;
+}
+
+struct diopin_buf *diopin_dio_prefill(struct kunit *test, struct file *file,
+				      unsigned int npages,
+				      const struct diopin_buf *other)
+{
+	struct diopin_buf *buf;
+
+	do
+		buf = diopin_buf_user(test, npages, DIOPIN_UMAP_PREFAULT);
+	while ((u8)buf->seed == (u8)other->seed);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, buf, 0,
+					      npages * PAGE_SIZE),
+			(ssize_t)(npages * PAGE_SIZE));
+	return buf;
+}
+
+struct diopin_buf *diopin_dio_readback(struct kunit *test, struct file *file,
+				       unsigned int npages)
+{
+	struct diopin_buf *buf = diopin_buf_user(test, npages, 0);
+
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, buf, 0,
+					      npages * PAGE_SIZE),
+			(ssize_t)(npages * PAGE_SIZE));
+	return buf;
+}
+
+void diopin_expect_user_bytes(struct kunit *test, const void __user *uaddr,
+			      size_t len, size_t pos, u32 seed, bool zero)
+{
+	u8 *tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
+	size_t done, part, bad;
+
+	KUNIT_ASSERT_NOT_NULL(test, tmp);
+	for (done = 0; done < len; done += part) {
+		part = min_t(size_t, len - done, PAGE_SIZE);
+		KUNIT_ASSERT_EQ(test, 0, copy_from_user(tmp, uaddr + done, part));
+		if (zero)
+			bad = memchr_inv(tmp, 0, part) ?
+			      (u8 *)memchr_inv(tmp, 0, part) - tmp : part;
+		else
+			bad = diopin_pattern_mismatch(tmp, part, pos + done, seed);
+		if (bad != part) {
+			KUNIT_FAIL(test, "byte %zu of %zu is wrong (%s expected)",
+				   done + bad, len, zero ? "zero" : "pattern");
+			break;
+		}
+	}
+	kunit_kfree(test, tmp);
+}
+
+/* The distinct pages of @buf under @shape's segments. */
+static struct diopin_snap *diopin_shape_snap(struct kunit *test,
+					     struct diopin_buf *buf,
+					     const struct diopin_dio_shape *shape)
+{
+	struct page **pages;
+	unsigned int i, k, n = 0;
+	bool *seen;
+
+	pages = kunit_kcalloc(test, buf->npages, sizeof(*pages), GFP_KERNEL);
+	seen = kunit_kcalloc(test, buf->npages, sizeof(*seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	for (i = 0; i < shape->nsegs; i++) {
+		const struct diopin_seg *seg = &shape->segs[i];
+
+		if (!seg->len)
+			continue;
+		for (k = seg->off / PAGE_SIZE;
+		     k <= (seg->off + seg->len - 1) / PAGE_SIZE; k++)
+			seen[k] = true;
+	}
+	for (k = 0; k < buf->npages; k++)
+		if (seen[k])
+			pages[n++] = buf->pages[k];
+	return diopin_snap_take(test, pages, n);
+}
+
+void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
+			  const struct diopin_dio_shape *shape)
+{
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	int zero_ref = folio_ref_count(zero);
+	struct diopin_buf *wbuf, *rbuf;
+	struct diopin_snap *wsnap, *rsnap;
+	struct iov_iter iter;
+	size_t total;
+	unsigned int i;
+	bool later;
+	ssize_t ret;
+
+	wbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
+	rbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
+	wsnap = diopin_shape_snap(test, wbuf, shape);
+	rsnap = diopin_shape_snap(test, rbuf, shape);
+
+	total = diopin_iter_build(test, &iter, shape->type, ITER_SOURCE, wbuf,
+				  shape->segs, shape->nsegs);
+	ret = diopin_dio_ex(file, WRITE, pos, &iter, shape->async, 0, &later);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)total, "O_DIRECT write");
+	if (shape->later)
+		KUNIT_EXPECT_TRUE_MSG(test, later,
+				      "the write had completed when the submitter returned");
+	if (shape->async)
+		diopin_wait_released(test, wsnap);
+	diopin_expect_pins(test, wsnap, 0, "source pages after the write");
+	diopin_expect_dirty(test, wsnap, false, "source pages after the write");
+
+	total = diopin_iter_build(test, &iter, shape->type, ITER_DEST, rbuf,
+				  shape->segs, shape->nsegs);
+	ret = diopin_dio_ex(file, READ, pos, &iter, shape->async, 0, &later);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)total, "O_DIRECT read");
+	if (shape->later)
+		KUNIT_EXPECT_TRUE_MSG(test, later,
+				      "the read had completed when the submitter returned");
+	if (shape->async)
+		diopin_wait_released(test, rsnap);
+	diopin_expect_pins(test, rsnap, 0, "destination pages after the read");
+	diopin_expect_dirty(test, rsnap, true, "destination pages after the read");
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
+
+	/* What was read is what was written, segment by segment. */
+	for (i = 0; i < shape->nsegs; i++)
+		diopin_expect_user_bytes(test, rbuf->uaddr + shape->segs[i].off,
+					 shape->segs[i].len, shape->segs[i].off,
+					 wbuf->seed, false);
+	/* And the source buffer is as it was. */
+	for (i = 0; i < shape->nsegs; i++)
+		diopin_expect_user_bytes(test, wbuf->uaddr + shape->segs[i].off,
+					 shape->segs[i].len, shape->segs[i].off,
+					 wbuf->seed, false);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
+			    "the zero page's refcount moved");
+	diopin_clear_dirty(rsnap);
+}
