@@ -122,7 +122,11 @@ void diopin_expect_pins(struct kunit *test, const struct diopin_snap *base,
  * refcount and pin state: an async DIO calls ki_complete before its
  * completion path releases the pages, so checks wait for the release,
  * not for ki_complete. A page that never comes back is left for
- * diopin_expect_pins() to report.
+ * diopin_expect_pins() to report. Only for I/O that really completed
+ * later: where the completion ran inside the call (brd), the pages must
+ * be back when it returns, and not waiting is what shows a read whose
+ * pages bio_check_pages_dirty() found clean (re-dirtied and released
+ * later, from a workqueue).
  */
 void diopin_wait_released(struct kunit *test, const struct diopin_snap *base);
 /* Expect the dirty bit of every page in @base's folios to be @dirty. */

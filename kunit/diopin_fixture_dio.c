@@ -405,7 +405,7 @@ void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
 	if (shape->later)
 		KUNIT_EXPECT_TRUE_MSG(test, later,
 				      "the write had completed when the submitter returned");
-	if (shape->async)
+	if (later)
 		diopin_wait_released(test, wsnap);
 	diopin_expect_pins(test, wsnap, 0, "source pages after the write");
 	diopin_expect_dirty(test, wsnap, false, "source pages after the write");
@@ -417,7 +417,7 @@ void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
 	if (shape->later)
 		KUNIT_EXPECT_TRUE_MSG(test, later,
 				      "the read had completed when the submitter returned");
-	if (shape->async)
+	if (later)
 		diopin_wait_released(test, rsnap);
 	diopin_expect_pins(test, rsnap, 0, "destination pages after the read");
 	diopin_expect_dirty(test, rsnap, true, "destination pages after the read");
