@@ -459,36 +459,6 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 
 /* ---- passthrough: blk_rq_map_user_iov() on a blk-mq queue ---- */
 
-static void bio_test_put_device(void *dev)
-{
-	put_device(dev);
-}
-
-static void bio_test_free_request(void *rq)
-{
-	blk_mq_free_request(rq);
-}
-
-/* null_blk's nullb0: memory-less, blk-mq, and enough to map requests. */
-static struct request *bio_test_passthrough_rq(struct kunit *test, blk_opf_t op)
-{
-	struct request_queue *q;
-	struct request *rq;
-	struct device *dev;
-
-	dev = class_find_device_by_name(&block_class, "nullb0");
-	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "no nullb0: is CONFIG_BLK_DEV_NULL_BLK=y?");
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, bio_test_put_device, dev));
-	q = dev_to_disk(dev)->queue;
-	KUNIT_ASSERT_TRUE_MSG(test, queue_is_mq(q), "nullb0 is not blk-mq");
-	rq = blk_mq_alloc_request(q, op, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(rq));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, bio_test_free_request, rq));
-	return rq;
-}
-
 struct map_case {
 	const char *desc;
 	enum diopin_iter_type type;
@@ -522,7 +492,7 @@ static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
 {
 	const struct map_case *c = test->param_value;
 	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
-	struct request *rq = bio_test_passthrough_rq(test, c->read ?
+	struct request *rq = diopin_nullb_rq(test, c->read ?
 						     REQ_OP_DRV_IN : REQ_OP_DRV_OUT);
 	struct page *distinct[BUF_PAGES * 4];
 	struct diopin_snap *snap;
@@ -580,7 +550,7 @@ static void bio_rq_map_user_fault_pins_nothing(struct kunit *test)
 	diopin_buf_punch(test, buf, 0);
 	rest = diopin_snap_take(test, buf->pages + 1, 15);
 	for (round = 0; round < 32; round++) {
-		struct request *rq = bio_test_passthrough_rq(test, REQ_OP_DRV_IN);
+		struct request *rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
 		struct iov_iter iter;
 
 		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
@@ -589,7 +559,7 @@ static void bio_rq_map_user_fault_pins_nothing(struct kunit *test)
 				    "round %u", round);
 		KUNIT_EXPECT_NULL(test, rq->bio);
 		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
-		kunit_release_action(test, bio_test_free_request, rq);
+		diopin_rq_free(test, rq);
 	}
 	diopin_expect_pins(test, rest, 0, "after 32 failed mappings");
 	diopin_expect_dirty(test, rest, false, "after 32 failed mappings");

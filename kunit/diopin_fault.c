@@ -18,11 +18,13 @@
  * per round makes the sequence the same each time.
  */
 #include <linux/bio.h>
+#include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
 #include <linux/sched.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <kunit/test.h>
 
@@ -53,22 +55,66 @@ static void fault_flag_disk(struct kunit *test, struct block_device *bdev)
 			kunit_add_action_or_reset(test, fault_disk_clear, whole));
 }
 
+static void fault_kern_unmount(void *mnt)
+{
+	kern_unmount(mnt);
+}
+
 /*
- * diopin_dio() with the task's fail_nth armed: the @nth should_fail() the
- * task reaches during the call fails. With FAIL_MAKE_REQUEST the only fault
- * type configured, that is the @nth bio submitted to a flagged disk.
- * fail_nth is cleared before anything else runs. *@failed says whether the
- * @nth call came (false: the I/O made fewer and ran untouched).
+ * Set failslab's debugfs knobs (CONFIG_FAULT_INJECTION_DEBUG_FS), through
+ * a kernel mount of debugfs: ignore-gfp-wait (default Y: allocations that
+ * may sleep are never failed) and cache-filter (Y: only caches marked
+ * SLAB_FAILSLAB, i.e. none here, count). fail_nth counts every should_fail()
+ * of every configured fault type, so the bio sweep turns slab counting off
+ * (cache-filter) and the allocation sweep turns it on for every
+ * allocation. The files take user memory (debugfs_write_file_bool()).
+ */
+static void fault_failslab_knobs(struct kunit *test, bool ignore_gfp_wait,
+				 bool cache_filter)
+{
+	static const char * const names[] = { "ignore-gfp-wait", "cache-filter" };
+	const bool val[] = { ignore_gfp_wait, cache_filter };
+	struct diopin_buf *ubuf = diopin_buf_user(test, 1, 0);
+	struct file_system_type *type = get_fs_type("debugfs");
+	struct vfsmount *mnt;
+	struct file *file;
+	char path[64];
+	unsigned int i;
+	loff_t pos;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no debugfs (CONFIG_DEBUG_FS=y?)");
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, fault_kern_unmount, mnt));
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "failslab/%s", names[i]);
+		file = file_open_root_mnt(mnt, path, O_WRONLY, 0);
+		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file),
+				       "open debugfs %s: %ld (CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS?)",
+				       path, PTR_ERR(file));
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user(ubuf->uaddr, val[i] ? "Y" : "N", 1));
+		pos = 0;
+		KUNIT_EXPECT_EQ_MSG(test, file->f_op->write(file, ubuf->uaddr, 1, &pos),
+				    (ssize_t)1, "writing %s", path);
+		fput(file);
+	}
+}
+
+/*
+ * diopin_dio() with the task's fail_nth armed for the call: the @nth
+ * should_fail() it reaches fails, the @nth bio submitted to a flagged disk
+ * or the @nth slab allocation (fault_failslab_knobs() says which count).
+ * *@failed: the @nth came (false: the call made fewer and ran untouched).
  */
 static ssize_t fault_dio_nth(struct file *file, int rw, struct iov_iter *iter,
 			     bool async, unsigned int nth, bool *failed)
 {
-	ssize_t ret;
+	struct diopin_dio_opts o = { .fail_nth = nth };
+	ssize_t ret = diopin_dio_ex(file, rw, 0, iter, async, &o);
 
-	WRITE_ONCE(current->fail_nth, nth);
-	ret = diopin_dio(file, rw, 0, iter, async);
-	*failed = !READ_ONCE(current->fail_nth);
-	WRITE_ONCE(current->fail_nth, 0);
+	*failed = o.failed;
 	return ret;
 }
 
@@ -168,7 +214,9 @@ struct fault_target {
 	struct file *file;
 	struct diopin_buf *buf;	/* the caller's buffer */
 	struct diopin_buf *old;	/* the file's bytes before the call */
+	struct diopin_buf *chk;	/* where a write's result is read back */
 	bool flagged;		/* the disk fails bios when fail_nth says so */
+	bool alloc;		/* allocation sweep: the disk is not flagged */
 };
 
 static const struct diopin_image *fault_image(const struct fault_case *c)
@@ -209,32 +257,55 @@ static struct file *fault_fs_file(struct kunit *test, struct fault_target *t)
 	return diopin_fs_open(test, t->mnt, "data", O_RDWR | O_DIRECT);
 }
 
+/* Write @buf's own pattern over every page of it again. */
+static void fault_refill(struct kunit *test, struct diopin_buf *buf)
+{
+	u8 *tmp = kunit_kmalloc(test, P, GFP_KERNEL);
+	unsigned int k;
+
+	KUNIT_ASSERT_NOT_NULL(test, tmp);
+	for (k = 0; k < buf->npages; k++) {
+		diopin_pattern_fill(tmp, P, k * P, buf->seed);
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * P, tmp, P));
+	}
+	kunit_kfree(test, tmp);
+}
+
 /*
- * Set up one round: a caller's buffer, the file's old bytes (a pattern
- * neither zero nor the buffer's), and for a filesystem a cold mount, so
- * that the call reads the metadata it needs.
+ * Set up one round: the caller's buffer with its own bytes, the file with
+ * the old bytes (a pattern neither zero nor the buffer's), and for a
+ * filesystem a cold mount, so that the call reads the metadata it needs.
+ * The buffers are made once and reused: a sweep has hundreds of rounds.
  */
 static void fault_round_setup(struct kunit *test, struct fault_target *t)
 {
-	t->buf = diopin_buf_user(test, t->c->l->npages, DIOPIN_UMAP_PREFAULT);
-	if (t->c->path == PATH_BDEV) {
-		if (!t->file)
-			t->file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
-		if (!t->flagged)
-			fault_flag_disk(test, file_bdev(t->file));
-		t->flagged = true;
-		t->old = diopin_dio_prefill(test, t->file, t->c->l->npages, t->buf);
-		return;
+	const unsigned int n = t->c->l->npages;
+
+	if (!t->buf) {
+		t->buf = diopin_buf_user(test, n, DIOPIN_UMAP_PREFAULT);
+		t->chk = diopin_buf_user(test, n, DIOPIN_UMAP_PREFAULT);
+	} else {
+		fault_refill(test, t->buf);
 	}
 	if (!t->file)
-		t->file = fault_fs_file(test, t);
-	t->old = diopin_dio_prefill(test, t->file, t->c->l->npages, t->buf);
-	diopin_fs_close(test, t->file);
-	t->mnt = diopin_fs_remount_cold(test, t->mnt, fault_image(t->c),
-					fault_minor(t->c));
-	t->file = diopin_fs_open(test, t->mnt, "data", O_RDWR | O_DIRECT);
-	if (!t->flagged)
-		fault_flag_disk(test, t->mnt->mnt_sb->s_bdev);
+		t->file = t->c->path == PATH_BDEV ?
+			  diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV)) :
+			  fault_fs_file(test, t);
+	if (!t->old)
+		t->old = diopin_dio_prefill(test, t->file, n, t->buf);
+	else
+		KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, t->file, WRITE, 0,
+						      t->old, 0, n * P),
+				(ssize_t)(n * P));
+	if (t->c->path != PATH_BDEV) {
+		diopin_fs_close(test, t->file);
+		t->mnt = diopin_fs_remount_cold(test, t->mnt, fault_image(t->c),
+						fault_minor(t->c));
+		t->file = diopin_fs_open(test, t->mnt, "data", O_RDWR | O_DIRECT);
+	}
+	if (!t->flagged && !t->alloc)
+		fault_flag_disk(test, t->c->path == PATH_BDEV ? file_bdev(t->file) :
+				t->mnt->mnt_sb->s_bdev);
 	t->flagged = true;
 }
 
@@ -258,7 +329,10 @@ static void fault_moved(struct kunit *test, struct fault_target *t,
 		now = t->old->seed;
 		before = t->buf->seed;
 	} else {
-		src = diopin_dio_readback(test, t->file, c->l->npages);
+		src = t->chk;
+		KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, t->file, READ, 0, src, 0,
+						      c->l->npages * P),
+				(ssize_t)(c->l->npages * P));
 		now = t->buf->seed;
 		before = t->old->seed;
 	}
@@ -337,6 +411,8 @@ static void fault_bio_sweep(struct kunit *test)
 
 	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, moved);
+	/* Only bios count: no slab allocation (no cache is SLAB_FAILSLAB). */
+	fault_failslab_knobs(test, true, true);
 	for (nth = 1; nth <= MAX_ROUNDS; nth++) {
 		fault_round_setup(test, &t);
 		snap = diopin_snap_take(test, t.buf->pages, c->l->npages);
@@ -367,6 +443,137 @@ static void fault_bio_sweep(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, nth - 1, c->l->nbios, "bios this path issues");
 }
 
+#define MAX_ALLOC_ROUNDS	400
+
+/*
+ * Guards the -ENOMEM paths of each O_DIRECT implementation: the bio_vec
+ * array of __blkdev_direct_IO_simple(), the callee-allocated page array of
+ * iov_iter_extract_user_pages() (want_pages_array()), the bios (mempool:
+ * a failed first try falls back to the reserve), iomap's and
+ * fs/direct-io.c's struct dio, and whatever the filesystem allocates for
+ * its metadata reads (buffer heads: a failed one is -EIO). Every slab
+ * allocation the call makes fails in turn (failslab with fail_nth, sleeping
+ * allocations included) until the call runs untouched. Which error a round
+ * gets depends on which allocation failed, so each round checks what must
+ * hold whatever failed: the error is -ENOMEM or -EIO, or a count of 1 to
+ * the length whose bytes are all there (0 would be end of file); every page back at its baseline;
+ * every page holds its old or its new bytes; no read page holds new bytes
+ * without being dirty.
+ */
+static void fault_alloc_sweep(struct kunit *test)
+{
+	const struct fault_case *c = test->param_value;
+	struct fault_target t = { .c = c, .alloc = true };
+	const size_t total = c->l->npages * P;
+	unsigned int nth, k, nerr = 0, nshort = 0, nfull = 0;
+	struct diopin_snap *snap;
+	struct iov_iter iter;
+	bool failed, *moved;
+	ssize_t ret;
+
+	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, moved);
+	fault_failslab_knobs(test, false, false);
+	for (nth = 1; nth <= MAX_ALLOC_ROUNDS; nth++) {
+		fault_round_setup(test, &t);
+		snap = diopin_snap_take(test, t.buf->pages, c->l->npages);
+		diopin_iter_build(test, &iter, DIOPIN_UBUF,
+				  c->rw == READ ? ITER_DEST : ITER_SOURCE, t.buf,
+				  &(struct diopin_seg){ 0, total }, 1);
+		ret = fault_dio_nth(t.file, c->rw, &iter, c->async, nth, &failed);
+
+		diopin_expect_pins(test, snap, 0, failed ? "after the failed allocation" :
+				   "after the untouched call");
+		fault_moved(test, &t, moved);
+		if (!failed) {
+			KUNIT_EXPECT_EQ(test, ret, (ssize_t)total);
+			break;
+		}
+		kunit_info(test, "allocation %u failed: %zd", nth, ret);
+		if (ret < 0) {
+			KUNIT_EXPECT_TRUE_MSG(test, ret == -ENOMEM || ret == -EIO,
+					      "allocation %u failed: %zd", nth, ret);
+			nerr++;
+		} else {
+			/* 0 would be end of file, for bytes the file has. */
+			KUNIT_EXPECT_GT_MSG(test, ret, 0, "allocation %u failed", nth);
+			KUNIT_EXPECT_LE(test, ret, (ssize_t)total);
+			for (k = 0; k < min_t(size_t, ret, total) / P; k++)
+				KUNIT_EXPECT_TRUE_MSG(test, moved[k],
+						      "allocation %u failed, %zd bytes reported, page %u did not move",
+						      nth, ret, k);
+			if (ret < total)
+				nshort++;
+			else
+				nfull++;
+		}
+		for (k = 0; k < c->l->npages && c->rw == READ; k++)
+			KUNIT_EXPECT_TRUE_MSG(test, !moved[k] ||
+					      folio_test_dirty(page_folio(snap->s[k].page)),
+					      "allocation %u failed: page %u got bytes, is clean",
+					      nth, k);
+		diopin_clear_dirty(snap);
+		if (test->status == KUNIT_FAILURE)
+			break;
+	}
+	fault_failslab_knobs(test, true, false);
+	KUNIT_ASSERT_LE_MSG(test, nth, MAX_ALLOC_ROUNDS,
+			    "still failing after %u allocations", MAX_ALLOC_ROUNDS);
+	kunit_info(test, "%u allocation(s) failed in turn: %u errors, %u short, %u absorbed; then untouched",
+		   nth - 1, nerr, nshort, nfull);
+}
+
+/*
+ * Guards: the -ENOMEM paths of passthrough mapping, blk_rq_map_user_iov()
+ * and bio_map_user_iov() (block/blk-map.c): the bio, and the page array
+ * iov_iter_extract_pages() allocates for a mapping of more than
+ * UIO_FASTIOV pages (want_pages_array()). Every slab allocation of the
+ * mapping fails in turn: -ENOMEM, no bio left on the request, the iterator
+ * where it was, every page back at its baseline; then it maps, and
+ * blk_rq_unmap_user() releases every pin.
+ */
+static void fault_alloc_passthrough_map(struct kunit *test)
+{
+	const struct diopin_seg seg = { 0, 16 * P };
+	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 16);
+	unsigned int nth;
+	struct request *rq;
+	struct iov_iter iter;
+	bool failed;
+	int ret;
+
+	fault_failslab_knobs(test, false, false);
+	for (nth = 1; nth <= MAX_ALLOC_ROUNDS; nth++) {
+		rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
+		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+		diopin_fail_nth_swap(nth);
+		ret = blk_rq_map_user_iov(rq->q, rq, NULL, &iter, GFP_KERNEL);
+		failed = !diopin_fail_nth_swap(0);
+		if (!failed || ret) {
+			KUNIT_EXPECT_EQ_MSG(test, ret, failed ? -ENOMEM : 0,
+					    "allocation %u", nth);
+		}
+		if (ret) {
+			KUNIT_EXPECT_NULL(test, rq->bio);
+			KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
+		} else {
+			KUNIT_EXPECT_EQ(test, blk_rq_unmap_user(rq->bio), 0);
+		}
+		diopin_expect_pins(test, snap, 0, ret ? "after the failed mapping" :
+				   "after blk_rq_unmap_user()");
+		diopin_clear_dirty(snap);
+		diopin_rq_free(test, rq);
+		if (!failed || test->status == KUNIT_FAILURE)
+			break;
+		if (!ret)
+			kunit_info(test, "allocation %u failed and was absorbed", nth);
+	}
+	fault_failslab_knobs(test, true, false);
+	KUNIT_ASSERT_LE(test, nth, MAX_ALLOC_ROUNDS);
+	kunit_info(test, "%u allocation(s) failed in turn, then it mapped", nth - 1);
+}
+
 /*
  * Guards: the IOCB_NOWAIT branch of __blkdev_direct_IO() in block/fops.c:
  * an I/O that needs a second bio is refused with -EAGAIN after the first
@@ -378,6 +585,7 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
 	struct diopin_buf *buf = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
 	const struct diopin_seg seg = { 0, 320 * P };
+	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
 	struct diopin_buf *old, *chk;
 	struct diopin_snap *snap;
 	struct iov_iter iter;
@@ -388,8 +596,7 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 	for (rw = READ; rw <= WRITE; rw++) {
 		diopin_iter_build(test, &iter, DIOPIN_UBUF,
 				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-		KUNIT_EXPECT_EQ(test, diopin_dio_flags(file, rw, 0, &iter, false,
-						       IOCB_NOWAIT),
+		KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, rw, 0, &iter, false, &nowait),
 				(ssize_t)-EAGAIN);
 		diopin_expect_pins(test, snap, 0, rw == READ ? "after the read" :
 				   "after the write");
@@ -402,6 +609,8 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 
 static struct kunit_case diopin_fault_cases[] = {
 	KUNIT_CASE_PARAM(fault_bio_sweep, fault_gen_params),
+	KUNIT_CASE_PARAM(fault_alloc_sweep, fault_gen_params),
+	KUNIT_CASE(fault_alloc_passthrough_map),
 	KUNIT_CASE(fault_nowait_multi_bio_eagain),
 	{}
 };

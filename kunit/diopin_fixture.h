@@ -187,6 +187,14 @@ struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
  * suites' async devices.
  */
 dev_t diopin_nullb_dev(struct kunit *test, unsigned int index);
+/*
+ * A passthrough request (REQ_OP_DRV_IN/OUT) on nullb0's blk-mq queue, freed
+ * when the test ends; diopin_rq_free() frees it now.
+ */
+struct request;
+struct request *diopin_nullb_rq(struct kunit *test, blk_opf_t op);
+void diopin_rq_free(struct kunit *test, struct request *rq);
+
 /* Write (or read) @len bytes at @pos of @bdev from (into) kernel memory. */
 void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
 		    blk_opf_t op, loff_t pos, void *kbuf, size_t len);
@@ -205,16 +213,29 @@ struct diopin_image;
  */
 ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 		   struct iov_iter *iter, bool async);
-/* diopin_dio() with more IOCB_* flags in the kiocb (IOCB_NOWAIT, ...). */
-ssize_t diopin_dio_flags(struct file *file, int rw, loff_t pos,
-			 struct iov_iter *iter, bool async, int ki_flags);
 /*
- * diopin_dio_flags(); *@later says whether an async call really completed
- * later: it returned -EIOCBQUEUED and ki_complete had not run by then.
+ * Set the task's fail_nth (CONFIG_FAULT_INJECTION; without it, nothing) and
+ * return what it was: arm with n, and after the call a 0 from swapping it
+ * back means the n-th should_fail() came and failed.
  */
+unsigned int diopin_fail_nth_swap(unsigned int nth);
+
+/* What diopin_dio_ex() adds to diopin_dio(), and what it says afterwards. */
+struct diopin_dio_opts {
+	int ki_flags;		/* more IOCB_* flags (IOCB_NOWAIT, ...) */
+	/*
+	 * Arm the task's fail_nth for the call alone (CONFIG_FAULT_INJECTION):
+	 * its fail_nth-th should_fail() fails. @failed: that call came.
+	 */
+	unsigned int fail_nth;
+	bool failed;
+	/* async: it returned -EIOCBQUEUED and had not completed by then */
+	bool later;
+};
+
 ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
-		      struct iov_iter *iter, bool async, int ki_flags,
-		      bool *later);
+		      struct iov_iter *iter, bool async,
+		      struct diopin_dio_opts *o);
 
 /* diopin_dio() of @len bytes of @buf at @off, as one sync UBUF iterator. */
 ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,

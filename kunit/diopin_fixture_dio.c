@@ -6,6 +6,7 @@
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
+#include <linux/blk-mq.h>
 #include <linux/file.h>
 #include <linux/major.h>
 #include <linux/completion.h>
@@ -92,6 +93,40 @@ dev_t diopin_nullb_dev(struct kunit *test, unsigned int index)
 	return devt;
 }
 
+static void diopin_put_device_action(void *dev)
+{
+	put_device(dev);
+}
+
+static void diopin_rq_free_action(void *rq)
+{
+	blk_mq_free_request(rq);
+}
+
+struct request *diopin_nullb_rq(struct kunit *test, blk_opf_t op)
+{
+	struct request_queue *q;
+	struct request *rq;
+	struct device *dev;
+
+	dev = class_find_device_by_name(&block_class, "nullb0");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "no nullb0: is CONFIG_BLK_DEV_NULL_BLK=y?");
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_put_device_action, dev));
+	q = dev_to_disk(dev)->queue;
+	KUNIT_ASSERT_TRUE_MSG(test, queue_is_mq(q), "nullb0 is not blk-mq");
+	rq = blk_mq_alloc_request(q, op, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(rq));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_rq_free_action, rq));
+	return rq;
+}
+
+void diopin_rq_free(struct kunit *test, struct request *rq)
+{
+	kunit_release_action(test, diopin_rq_free_action, rq);
+}
+
 /* ---- O_DIRECT I/O ---- */
 
 struct diopin_aio {
@@ -111,18 +146,23 @@ static void diopin_aio_complete(struct kiocb *kiocb, long ret)
 ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
 		   struct iov_iter *iter, bool async)
 {
-	return diopin_dio_ex(file, rw, pos, iter, async, 0, NULL);
+	return diopin_dio_ex(file, rw, pos, iter, async, NULL);
 }
 
-ssize_t diopin_dio_flags(struct file *file, int rw, loff_t pos,
-			 struct iov_iter *iter, bool async, int ki_flags)
+unsigned int diopin_fail_nth_swap(unsigned int nth)
 {
-	return diopin_dio_ex(file, rw, pos, iter, async, ki_flags, NULL);
+	unsigned int old = 0;
+
+#ifdef CONFIG_FAULT_INJECTION
+	old = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, nth);
+#endif
+	return old;
 }
 
 ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
-		      struct iov_iter *iter, bool async, int ki_flags,
-		      bool *later)
+		      struct iov_iter *iter, bool async,
+		      struct diopin_dio_opts *o)
 {
 	struct diopin_aio *aio = kzalloc(sizeof(*aio), GFP_KERNEL);
 	ssize_t ret;
@@ -131,11 +171,14 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 		return -ENOMEM;
 	init_sync_kiocb(&aio->kiocb, file);
 	aio->kiocb.ki_pos = pos;
-	aio->kiocb.ki_flags |= IOCB_DIRECT | ki_flags;
+	aio->kiocb.ki_flags |= IOCB_DIRECT | (o ? o->ki_flags : 0);
 	if (async) {
 		init_completion(&aio->done);
 		aio->kiocb.ki_complete = diopin_aio_complete;
 	}
+	/* Armed for the call alone: nothing of the fixture's can fail. */
+	if (o && o->fail_nth)
+		diopin_fail_nth_swap(o->fail_nth);
 	if (rw == WRITE) {
 		if (S_ISREG(file_inode(file)->i_mode))
 			file_start_write(file);
@@ -145,9 +188,11 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 	} else {
 		ret = file->f_op->read_iter(&aio->kiocb, iter);
 	}
-	if (later)
-		*later = async && ret == -EIOCBQUEUED &&
-			 !completion_done(&aio->done);
+	if (o && o->fail_nth)
+		o->failed = !diopin_fail_nth_swap(0);
+	if (o)
+		o->later = async && ret == -EIOCBQUEUED &&
+			   !completion_done(&aio->done);
 	if (async && ret == -EIOCBQUEUED) {
 		/*
 		 * A completion that never comes is a failure, not a hang;
@@ -389,8 +434,8 @@ void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
 	struct diopin_snap *wsnap, *rsnap;
 	struct iov_iter iter;
 	size_t total;
+	struct diopin_dio_opts o = {};
 	unsigned int i;
-	bool later;
 	ssize_t ret;
 
 	wbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
@@ -400,24 +445,24 @@ void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
 
 	total = diopin_iter_build(test, &iter, shape->type, ITER_SOURCE, wbuf,
 				  shape->segs, shape->nsegs);
-	ret = diopin_dio_ex(file, WRITE, pos, &iter, shape->async, 0, &later);
+	ret = diopin_dio_ex(file, WRITE, pos, &iter, shape->async, &o);
 	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)total, "O_DIRECT write");
 	if (shape->later)
-		KUNIT_EXPECT_TRUE_MSG(test, later,
+		KUNIT_EXPECT_TRUE_MSG(test, o.later,
 				      "the write had completed when the submitter returned");
-	if (later)
+	if (o.later)
 		diopin_wait_released(test, wsnap);
 	diopin_expect_pins(test, wsnap, 0, "source pages after the write");
 	diopin_expect_dirty(test, wsnap, false, "source pages after the write");
 
 	total = diopin_iter_build(test, &iter, shape->type, ITER_DEST, rbuf,
 				  shape->segs, shape->nsegs);
-	ret = diopin_dio_ex(file, READ, pos, &iter, shape->async, 0, &later);
+	ret = diopin_dio_ex(file, READ, pos, &iter, shape->async, &o);
 	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)total, "O_DIRECT read");
 	if (shape->later)
-		KUNIT_EXPECT_TRUE_MSG(test, later,
+		KUNIT_EXPECT_TRUE_MSG(test, o.later,
 				      "the read had completed when the submitter returned");
-	if (later)
+	if (o.later)
 		diopin_wait_released(test, rsnap);
 	diopin_expect_pins(test, rsnap, 0, "destination pages after the read");
 	diopin_expect_dirty(test, rsnap, true, "destination pages after the read");
