@@ -446,19 +446,19 @@ static void fault_bio_sweep(struct kunit *test)
 #define MAX_ALLOC_ROUNDS	400
 
 /*
- * Guards the -ENOMEM paths of each O_DIRECT implementation: the bio_vec
- * array of __blkdev_direct_IO_simple(), the callee-allocated page array of
- * iov_iter_extract_user_pages() (want_pages_array()), the bios (mempool:
- * a failed first try falls back to the reserve), iomap's and
- * fs/direct-io.c's struct dio, and whatever the filesystem allocates for
- * its metadata reads (buffer heads: a failed one is -EIO). Every slab
+ * Guards the -ENOMEM paths of each O_DIRECT implementation. Every slab
  * allocation the call makes fails in turn (failslab with fail_nth, sleeping
- * allocations included) until the call runs untouched. Which error a round
- * gets depends on which allocation failed, so each round checks what must
- * hold whatever failed: the error is -ENOMEM or -EIO, or a count of 1 to
- * the length whose bytes are all there (0 would be end of file); every page back at its baseline;
- * every page holds its old or its new bytes; no read page holds new bytes
- * without being dirty.
+ * allocations included) until the call runs untouched. On 6.12.117: the
+ * 16 KiB simple path allocates nothing (inline bio_vecs); the async path
+ * its bio and the multi-bio path four bios, each failure absorbed by the
+ * bioset's mempool reserve; iomap (kmalloc) and fs/direct-io.c
+ * (kmem_cache_alloc) fail with -ENOMEM at their struct dio, before any
+ * pin, and absorb their bios' failures; the metadata reads' buffer heads
+ * are __GFP_NOFAIL. Which error a round gets depends on which allocation
+ * failed, so each round checks what must hold whatever failed: -ENOMEM or
+ * -EIO, or a count of 1 to the length with all those bytes there (0 would
+ * be end of file); every page back at its baseline; every page holds its
+ * old or its new bytes; no read page holds new bytes without being dirty.
  */
 static void fault_alloc_sweep(struct kunit *test)
 {
