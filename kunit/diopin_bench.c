@@ -7,28 +7,35 @@
  *
  *   - pin_user_pages_fast() + unpin_user_pages() against
  *     get_user_pages_fast() + put_page(), per page, in batches of 1, 16
- *     and 512 pages of already-faulted memory;
- *   - iov_iter_extract_pages() per page on a UBUF iterator (pins) against
- *     a BVEC iterator over the same pages (borrows);
- *   - O_DIRECT reads and writes on brd through block/fops.c from a UBUF
- *     buffer (pinned) and a BVEC buffer (borrowed), with a memcpy() of the
- *     same size as the ceiling.
+ *     and 512 pages of already-faulted memory (where the arch has no
+ *     GUP-fast, UML, both take GUP's slow path: the case says so);
+ *   - iov_iter_extract_pages() of one page per call on a UBUF iterator
+ *     (pins) against a BVEC iterator over the same pages (borrows), and
+ *     UBUF with up to 512 pages a call on its own;
+ *   - O_DIRECT reads and writes of 1 MiB on brd through block/fops.c from
+ *     user memory (pinned; the call also allocates its bio_vec array, and
+ *     a read dirties the pages: both timed on their own too) and from
+ *     kernel pages in a BVEC iterator (borrowed), against the ceiling of a
+ *     page-by-page memcpy() between scattered pages, the way brd copies.
  *
- * Every figure is timed BENCH_RUNS times after BENCH_WARMUP untimed runs;
- * each case prints one "bench:" line per figure with the median, min and
- * max, which scripts/bench turns into a table and JSON. Every case also
- * checks that the work was done and that each page is back to its
- * baseline refcount and pin state. All cases are slow: `make`/`make test`
- * filter them out, `make bench` runs them.
+ * The two figures of a comparison are timed interleaved (A B B A A B ...),
+ * BENCH_RUNS runs each after BENCH_WARMUP untimed runs, so drift hits both
+ * alike; each "bench:" line gives the median, the quartiles (the spread)
+ * and min and max, which scripts/bench turns into a table and JSON. Every
+ * case also checks that the work was done (the bytes each read brought
+ * back) and that each page is back at its baseline refcount and pin state.
+ * All cases are slow: `make`/`make test` filter them out, `make bench`
+ * runs them.
  */
 #include <linux/blkdev.h>
 #include <linux/bvec.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uio.h>
-#include <linux/vmalloc.h>
 #include <kunit/test.h>
 
 #include "diopin_fixture.h"
@@ -40,9 +47,20 @@
 #define BENCH_REPS	4	/* passes over that buffer per timed run */
 #define BENCH_DIO_PAGES	256	/* 1 MiB per O_DIRECT call: one bio on 4K pages */
 #define BENCH_BDEV	5	/* /dev/ram5 */
+#define BENCH_PART_REPS	64	/* the parts are short: many per timed run */
 
 /* One timed run; returns 0 or an error after which the case stops. */
 typedef int (*bench_fn)(void *ctx);
+
+/* A figure: what one run does, and how a run's time becomes the figure. */
+struct bench_fig {
+	const char *metric;	/* stable name: scripts/bench keys on it */
+	bench_fn fn;
+	void *ctx;
+	unsigned int units;	/* pages per run: the figure is ps per page */
+	size_t bytes;		/* or bytes per run: the figure is MB/s */
+	u64 v[BENCH_RUNS];
+};
 
 static int bench_cmp_u64(const void *a, const void *b)
 {
@@ -51,32 +69,61 @@ static int bench_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * Time @fn BENCH_RUNS times after BENCH_WARMUP runs and print one line:
- * per-page picoseconds (@bytes == 0: @units pages per run) or MB/s
- * (@bytes per run). The metric name is stable: scripts/bench keys on it.
- */
-static void bench_measure(struct kunit *test, const char *metric, bench_fn fn,
-			  void *ctx, unsigned int units, size_t bytes)
+static void bench_run(struct kunit *test, struct bench_fig *f, unsigned int i)
 {
-	u64 v[BENCH_RUNS], t0;
+	u64 t0 = ktime_get_ns(), ns;
+
+	KUNIT_ASSERT_EQ_MSG(test, f->fn(f->ctx), 0, "%s: run %u failed", f->metric, i);
+	ns = max_t(u64, ktime_get_ns() - t0, 1);
+	/* per page in ps, or MB/s (bytes per us) */
+	f->v[i] = f->bytes ? div64_u64((u64)f->bytes * 1000, ns) :
+			     div64_u64(ns * 1000, f->units);
+	cond_resched();
+}
+
+static void bench_report(struct kunit *test, struct bench_fig *f)
+{
+	sort(f->v, BENCH_RUNS, sizeof(f->v[0]), bench_cmp_u64, NULL);
+	kunit_info(test, "bench: %s %s median=%llu q1=%llu q3=%llu min=%llu max=%llu runs=%u\n",
+		   f->metric, f->bytes ? "MB/s" : "ps/page", f->v[BENCH_RUNS / 2],
+		   f->v[BENCH_RUNS / 4], f->v[3 * BENCH_RUNS / 4], f->v[0],
+		   f->v[BENCH_RUNS - 1], BENCH_RUNS);
+}
+
+/* Time one figure on its own. */
+static void bench_measure(struct kunit *test, struct bench_fig *f)
+{
 	unsigned int i;
 
 	for (i = 0; i < BENCH_WARMUP; i++)
-		KUNIT_ASSERT_EQ_MSG(test, fn(ctx), 0, "%s: warm-up run failed", metric);
-	for (i = 0; i < BENCH_RUNS; i++) {
-		t0 = ktime_get_ns();
-		KUNIT_ASSERT_EQ_MSG(test, fn(ctx), 0, "%s: run %u failed", metric, i);
-		v[i] = max_t(u64, ktime_get_ns() - t0, 1);
-		/* per page in ps, or MB/s (bytes per us) */
-		v[i] = bytes ? div64_u64((u64)bytes * 1000, v[i]) :
-			       div64_u64(v[i] * 1000, units);
-		cond_resched();
+		KUNIT_ASSERT_EQ_MSG(test, f->fn(f->ctx), 0, "%s: warm-up failed", f->metric);
+	for (i = 0; i < BENCH_RUNS; i++)
+		bench_run(test, f, i);
+	bench_report(test, f);
+}
+
+/*
+ * Time two figures interleaved, A B B A A B B A ...: neither always runs
+ * first, and a drift of the machine's speed hits both.
+ */
+static void bench_measure_pair(struct kunit *test, struct bench_fig *a,
+			       struct bench_fig *b)
+{
+	struct bench_fig *order[2];
+	unsigned int i;
+
+	for (i = 0; i < BENCH_WARMUP; i++) {
+		KUNIT_ASSERT_EQ_MSG(test, a->fn(a->ctx), 0, "%s: warm-up failed", a->metric);
+		KUNIT_ASSERT_EQ_MSG(test, b->fn(b->ctx), 0, "%s: warm-up failed", b->metric);
 	}
-	sort(v, BENCH_RUNS, sizeof(v[0]), bench_cmp_u64, NULL);
-	kunit_info(test, "bench: %s %s median=%llu min=%llu max=%llu runs=%u\n",
-		   metric, bytes ? "MB/s" : "ps/page", v[BENCH_RUNS / 2], v[0],
-		   v[BENCH_RUNS - 1], BENCH_RUNS);
+	for (i = 0; i < BENCH_RUNS; i++) {
+		order[0] = i % 2 ? b : a;
+		order[1] = i % 2 ? a : b;
+		bench_run(test, order[0], i);
+		bench_run(test, order[1], i);
+	}
+	bench_report(test, a);
+	bench_report(test, b);
 }
 
 /* A bio_vec per page of @buf, built once and reused by every timed run. */
@@ -152,20 +199,26 @@ KUNIT_ARRAY_PARAM(gup_batch, gup_batches, gup_batch_desc);
 static void bench_gup_pin_vs_get(struct kunit *test)
 {
 	struct gup_ctx c = { .batch = *(const unsigned int *)test->param_value };
+	struct bench_fig pin = { .fn = bench_pin_unpin, .ctx = &c,
+				 .units = BENCH_REPS * BENCH_PAGES };
+	struct bench_fig get = { .fn = bench_get_put, .ctx = &c,
+				 .units = BENCH_REPS * BENCH_PAGES };
 	struct diopin_snap *base;
-	char metric[48];
+	char mpin[48], mget[48];
 
 	c.buf = diopin_buf_user(test, BENCH_PAGES, DIOPIN_UMAP_PREFAULT);
 	c.pages = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*c.pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c.pages);
 	base = diopin_snap_take(test, c.buf->pages, BENCH_PAGES);
+	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
+		kunit_info(test, "bench: note no GUP-fast on this arch: the _fast calls take GUP's slow path\n");
 
-	snprintf(metric, sizeof(metric), "gup.pin_unpin.batch%u", c.batch);
-	bench_measure(test, metric, bench_pin_unpin, &c, BENCH_REPS * BENCH_PAGES, 0);
-	diopin_expect_pins(test, base, 0, "after the pin runs");
-	snprintf(metric, sizeof(metric), "gup.get_put.batch%u", c.batch);
-	bench_measure(test, metric, bench_get_put, &c, BENCH_REPS * BENCH_PAGES, 0);
-	diopin_expect_pins(test, base, 0, "after the get runs");
+	snprintf(mpin, sizeof(mpin), "gup.pin_unpin.batch%u", c.batch);
+	snprintf(mget, sizeof(mget), "gup.get_put.batch%u", c.batch);
+	pin.metric = mpin;
+	get.metric = mget;
+	bench_measure_pair(test, &pin, &get);
+	diopin_expect_pins(test, base, 0, "after the pin and get runs");
 }
 
 /* ---- iov_iter_extract_pages(): UBUF pins, BVEC borrows ---- */
@@ -174,6 +227,7 @@ struct extract_ctx {
 	struct diopin_buf *buf;
 	struct bio_vec *bvec;
 	struct page **pages;
+	unsigned int maxpages;	/* pages a call may return */
 	bool user;
 };
 
@@ -193,7 +247,7 @@ static int bench_extract(void *p)
 			iov_iter_bvec(&iter, ITER_DEST, c->bvec, BENCH_PAGES, len);
 		while (iov_iter_count(&iter)) {
 			got = iov_iter_extract_pages(&iter, &c->pages, len,
-						     BENCH_PAGES, 0, &off);
+						     c->maxpages, 0, &off);
 			if (got <= 0)
 				return got ? got : -EFAULT;
 			n = DIV_ROUND_UP(off + got, P);
@@ -207,27 +261,36 @@ static int bench_extract(void *p)
 
 /*
  * Per-page cost of extracting (and, for UBUF, unpinning) 2 MiB of pages,
- * for the same pages seen through a user address and through a bio_vec.
+ * one page a call, for the same pages seen through a user address and
+ * through a bio_vec; then UBUF with up to 512 pages a call, as a bio asks.
  */
 static void bench_extract_ubuf_vs_bvec(struct kunit *test)
 {
-	struct extract_ctx c = {};
+	struct extract_ctx u = { .maxpages = 1, .user = true };
+	struct extract_ctx b = { .maxpages = 1 };
+	struct extract_ctx batch = { .maxpages = BENCH_PAGES, .user = true };
+	struct bench_fig fu = { "extract.ubuf", bench_extract, &u,
+				BENCH_REPS * BENCH_PAGES };
+	struct bench_fig fb = { "extract.bvec", bench_extract, &b,
+				BENCH_REPS * BENCH_PAGES };
+	struct bench_fig fbatch = { "extract.ubuf.batch512", bench_extract, &batch,
+				    BENCH_REPS * BENCH_PAGES };
 	struct diopin_snap *base;
 
-	c.buf = diopin_buf_user(test, BENCH_PAGES, DIOPIN_UMAP_PREFAULT);
-	c.pages = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*c.pages), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, c.pages);
-	c.bvec = bench_bvecs(test, c.buf);
-	base = diopin_snap_take(test, c.buf->pages, BENCH_PAGES);
+	u.buf = diopin_buf_user(test, BENCH_PAGES, DIOPIN_UMAP_PREFAULT);
+	u.pages = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*u.pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, u.pages);
+	b = u;
+	b.maxpages = 1;
+	b.user = false;
+	b.bvec = bench_bvecs(test, u.buf);
+	batch = u;
+	batch.maxpages = BENCH_PAGES;
+	base = diopin_snap_take(test, u.buf->pages, BENCH_PAGES);
 
-	c.user = true;
-	bench_measure(test, "extract.ubuf", bench_extract, &c,
-		      BENCH_REPS * BENCH_PAGES, 0);
-	diopin_expect_pins(test, base, 0, "after the UBUF runs");
-	c.user = false;
-	bench_measure(test, "extract.bvec", bench_extract, &c,
-		      BENCH_REPS * BENCH_PAGES, 0);
-	diopin_expect_pins(test, base, 0, "after the BVEC runs");
+	bench_measure_pair(test, &fu, &fb);
+	bench_measure(test, &fbatch);
+	diopin_expect_pins(test, base, 0, "after the extraction runs");
 }
 
 /* ---- O_DIRECT on brd: pinned UBUF vs borrowed BVEC, memcpy ceiling ---- */
@@ -236,7 +299,6 @@ struct dio_ctx {
 	struct file *file;
 	struct diopin_buf *ubuf;	/* user memory */
 	struct bio_vec *bvec;		/* kernel pages */
-	void *src, *dst;		/* memcpy() ceiling */
 	int rw;
 	bool user;
 };
@@ -260,60 +322,143 @@ static int bench_dio(void *p)
 	return ret == BENCH_DIO_BYTES && !iov_iter_count(&iter) ? 0 : -EIO;
 }
 
-static int bench_memcpy(void *p)
-{
-	struct dio_ctx *c = p;
+/* The parts of a UBUF O_DIRECT call that a BVEC one does not have. */
+struct parts_ctx {
+	struct diopin_buf *ubuf;
+	struct page **src, **dst;	/* memcpy ceiling: scattered pages */
+};
 
-	memcpy(c->dst, c->src, BENCH_DIO_BYTES);
+/* __blkdev_direct_IO_simple()'s bio_vec array for more than 4 pages */
+static int bench_bvec_alloc(void *p)
+{
+	struct bio_vec *bv;
+	unsigned int rep;
+
+	for (rep = 0; rep < BENCH_PART_REPS; rep++) {
+		bv = kmalloc_array(BENCH_DIO_PAGES, sizeof(*bv), GFP_KERNEL);
+		if (!bv)
+			return -ENOMEM;
+		kfree(bv);
+	}
 	return 0;
 }
 
-static const char *const bench_dio_metric[2][2] = {
-	[READ] = { "dio.bdev.read.bvec", "dio.bdev.read.ubuf" },
-	[WRITE] = { "dio.bdev.write.bvec", "dio.bdev.write.ubuf" },
-};
+/* bio_release_pages(bio, true) of a read: lock, dirty, unlock each folio */
+static int bench_dirty(void *p)
+{
+	struct parts_ctx *c = p;
+	struct folio *folio;
+	unsigned int k, rep;
+
+	for (rep = 0; rep < BENCH_PART_REPS; rep++) {
+		for (k = 0; k < BENCH_DIO_PAGES; k++) {
+			folio = page_folio(c->ubuf->pages[k]);
+			folio_lock(folio);
+			folio_mark_dirty(folio);
+			folio_unlock(folio);
+		}
+	}
+	return 0;
+}
+
+/* What brd does for each page of a bio: one memcpy() per page. */
+static int bench_memcpy_pages(void *p)
+{
+	struct parts_ctx *c = p;
+	unsigned int k;
+
+	for (k = 0; k < BENCH_DIO_PAGES; k++)
+		memcpy(page_address(c->dst[k]), page_address(c->src[k]), P);
+	return 0;
+}
+
+/* Expect the @len bytes of @buf (user or kernel) to be @seed's pattern. */
+static void bench_expect_read(struct kunit *test, struct diopin_buf *buf,
+			      u32 seed, const char *what)
+{
+	size_t bad;
+
+	if (buf->kind == DIOPIN_BUF_USER) {
+		diopin_expect_user_bytes(test, buf->uaddr, BENCH_DIO_BYTES, 0, seed,
+					 false);
+		return;
+	}
+	bad = diopin_pattern_mismatch(buf->vaddr, BENCH_DIO_BYTES, 0, seed);
+	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)BENCH_DIO_BYTES,
+			    "%s read back a wrong byte at %zu", what, bad);
+}
 
 /*
- * 1 MiB O_DIRECT reads and writes on /dev/ram5 through blkdev_read_iter()
- * and blkdev_write_iter(), from pinned user memory and from borrowed
- * kernel pages, and memcpy() of 1 MiB as the ceiling. The last read must
- * have brought back what the last write put there; every user page is
- * back at its baseline.
+ * 1 MiB O_DIRECT writes, then reads, on /dev/ram5 through
+ * blkdev_write_iter() and blkdev_read_iter(), from pinned user memory and
+ * borrowed kernel pages, interleaved; the reads go into buffers of their
+ * own, and both must bring back what the device holds (the user write
+ * source's bytes, written last). Also timed on their own: the bio_vec
+ * array the UBUF call allocates, the dirtying of a UBUF read, and the
+ * ceiling: a page-by-page memcpy() between scattered pages, as brd copies.
  */
 static void bench_dio_bdev(struct kunit *test)
 {
-	struct diopin_buf *kbuf;
-	struct diopin_snap *base;
-	struct dio_ctx c = {};
+	static const char *const metric[2][2] = {
+		[READ] = { "dio.bdev.read.bvec", "dio.bdev.read.ubuf" },
+		[WRITE] = { "dio.bdev.write.bvec", "dio.bdev.write.ubuf" },
+	};
+	struct dio_ctx uw = {}, kw = {}, ur, kr;
+	struct diopin_buf *kbuf, *kdst, *udst;
+	struct diopin_snap *ubase, *rbase;
+	struct bench_fig fu, fk;
+	struct parts_ctx parts;
 	int rw;
 
-	c.file = diopin_bdev_open(test, DIOPIN_BRD(BENCH_BDEV));
-	c.ubuf = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
+	uw.file = diopin_bdev_open(test, DIOPIN_BRD(BENCH_BDEV));
+	uw.ubuf = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
+	udst = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
 	kbuf = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BENCH_DIO_PAGES);
-	c.bvec = bench_bvecs(test, kbuf);
-	base = diopin_snap_take(test, c.ubuf->pages, BENCH_DIO_PAGES);
+	kdst = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BENCH_DIO_PAGES);
+	uw.user = true;
+	kw.file = uw.file;
+	kw.bvec = bench_bvecs(test, kbuf);
+	ur = uw;
+	ur.ubuf = udst;
+	kr = kw;
+	kr.bvec = bench_bvecs(test, kdst);
+	ubase = diopin_snap_take(test, uw.ubuf->pages, BENCH_DIO_PAGES);
+	rbase = diopin_snap_take(test, udst->pages, BENCH_DIO_PAGES);
 
 	for (rw = WRITE; rw >= READ; rw--) {
-		c.rw = rw;
-		c.user = true;
-		bench_measure(test, bench_dio_metric[rw][1], bench_dio, &c, 0,
-			      BENCH_DIO_BYTES);
-		c.user = false;
-		bench_measure(test, bench_dio_metric[rw][0], bench_dio, &c, 0,
-			      BENCH_DIO_BYTES);
-	}
-	/* The BVEC write went last, so the BVEC read got the kernel pattern. */
-	KUNIT_EXPECT_EQ(test, diopin_pattern_mismatch(kbuf->vaddr, BENCH_DIO_BYTES,
-						      0, kbuf->seed),
-			(size_t)BENCH_DIO_BYTES);
-	diopin_expect_pins(test, base, 0, "after the O_DIRECT runs");
+		struct dio_ctx *u = rw == WRITE ? &uw : &ur;
+		struct dio_ctx *k = rw == WRITE ? &kw : &kr;
 
-	c.src = kbuf->vaddr;
-	c.dst = vmalloc(BENCH_DIO_BYTES);
-	KUNIT_ASSERT_NOT_NULL(test, c.dst);
-	diopin_defer_kvfree(test, c.dst);
-	bench_measure(test, "memcpy", bench_memcpy, &c, 0, BENCH_DIO_BYTES);
-	KUNIT_EXPECT_EQ(test, memcmp(c.dst, c.src, BENCH_DIO_BYTES), 0);
+		u->rw = rw;
+		k->rw = rw;
+		fu = (struct bench_fig){ metric[rw][1], bench_dio, u, 0, BENCH_DIO_BYTES };
+		fk = (struct bench_fig){ metric[rw][0], bench_dio, k, 0, BENCH_DIO_BYTES };
+		bench_measure_pair(test, &fu, &fk);
+		/* Reads then find the user source's bytes on the device. */
+		if (rw == WRITE)
+			KUNIT_ASSERT_EQ(test, bench_dio(&uw), 0);
+	}
+	bench_expect_read(test, udst, uw.ubuf->seed, "the UBUF read");
+	bench_expect_read(test, kdst, uw.ubuf->seed, "the BVEC read");
+	diopin_expect_pins(test, ubase, 0, "write source after the runs");
+	diopin_expect_pins(test, rbase, 0, "read destination after the runs");
+	diopin_clear_dirty(rbase);
+
+	parts.ubuf = udst;
+	parts.src = kbuf->pages;
+	parts.dst = kdst->pages;
+	/* Per page of a 1 MiB call, to set beside the UBUF call's cost. */
+	fu = (struct bench_fig){ "dio.part.bvec_alloc", bench_bvec_alloc, &parts,
+				 BENCH_PART_REPS * BENCH_DIO_PAGES };
+	bench_measure(test, &fu);
+	fu = (struct bench_fig){ "dio.part.read_dirty", bench_dirty, &parts,
+				 BENCH_PART_REPS * BENCH_DIO_PAGES };
+	bench_measure(test, &fu);
+	diopin_clear_dirty(rbase);
+	fu = (struct bench_fig){ "memcpy", bench_memcpy_pages, &parts, 0,
+				 BENCH_DIO_BYTES };
+	bench_measure(test, &fu);
+	bench_expect_read(test, kdst, kbuf->seed, "the memcpy()");
 }
 
 static struct kunit_case diopin_bench_cases[] = {
