@@ -183,6 +183,24 @@ struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
 	return buf;
 }
 
+struct diopin_buf *diopin_buf_user_map(struct kunit *test, unsigned int npages,
+				       struct file *file, unsigned long mmap_flags)
+{
+	struct diopin_buf *buf = diopin_buf_alloc(test, DIOPIN_BUF_USER, npages);
+	unsigned long uaddr;
+
+	uaddr = kunit_vm_mmap(test, file, 0, npages * PAGE_SIZE,
+			      PROT_READ | PROT_WRITE, mmap_flags, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "kunit_vm_mmap() failed");
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr),
+			       "kunit_vm_mmap() returned %ld", (long)uaddr);
+	buf->uaddr = (void __user *)uaddr;
+	/* Read faults: a private file mapping maps the page cache read-only. */
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, npages, buf->pages),
+			npages);
+	return buf;
+}
+
 void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
 		      unsigned int index)
 {

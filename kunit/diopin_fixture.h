@@ -50,6 +50,14 @@ struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
 struct diopin_buf *diopin_buf_kernel(struct kunit *test,
 				     enum diopin_buf_kind kind,
 				     unsigned int npages);
+/*
+ * @npages of @file (NULL: anonymous) mapped with @mmap_flags (MAP_SHARED,
+ * MAP_PRIVATE, | MAP_ANONYMOUS), read-faulted in, no pattern written (a
+ * file mapping holds the file's bytes, seed is meaningless): the other
+ * memory O_DIRECT meets, page cache and shmem.
+ */
+struct diopin_buf *diopin_buf_user_map(struct kunit *test, unsigned int npages,
+				       struct file *file, unsigned long mmap_flags);
 /* Unmap one page of a user buffer (a hole); its pages[] entry becomes NULL. */
 void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
 		      unsigned int index);
@@ -231,6 +239,9 @@ struct diopin_dio_opts {
 	bool failed;
 	/* async: it returned -EIOCBQUEUED and had not completed by then */
 	bool later;
+	/* called while such an I/O is in flight, before waiting for it */
+	void (*in_flight)(void *arg);
+	void *arg;
 };
 
 ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,

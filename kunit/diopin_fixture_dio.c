@@ -193,6 +193,8 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 	if (o)
 		o->later = async && ret == -EIOCBQUEUED &&
 			   !completion_done(&aio->done);
+	if (o && o->in_flight && o->later)
+		o->in_flight(o->arg);
 	if (async && ret == -EIOCBQUEUED) {
 		/*
 		 * A completion that never comes is a failure, not a hang;

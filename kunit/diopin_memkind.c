@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_memkind: O_DIRECT into and out of the memory users really hand
+ * the kernel, not only private anonymous pages.
+ *
+ * A DIO read pins its destination with FOLL_WRITE and dirties it at
+ * completion (bio_set_pages_dirty()/bio_check_pages_dirty()): into a
+ * MAP_SHARED file mapping that is the page cache, which must end up dirty
+ * through its mapping and hold the bytes read even when writeback cleaned
+ * it while the read was in flight; into a MAP_PRIVATE file
+ * mapping the write fault must break COW first, so the pin and the bytes
+ * land in a private copy and the file never changes; into shmem, the shmem
+ * folios. A DIO write pins its source without FOLL_WRITE: from a private
+ * file mapping that is the page-cache folio itself, read and released
+ * clean.
+ */
+#include <linux/blkdev.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/mman.h>
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/uio.h>
+#include <kunit/test.h>
+
+#include "diopin_fixture.h"
+#include "diopin_images.h"
+
+#define P		PAGE_SIZE
+#define NPAGES		4
+#define MK_BDEV		9	/* /dev/ram9: the raw device DIO reads from */
+#define MK_FS		10	/* /dev/ram10: ext2 holding the mapped file */
+#define MK_NULLB	1	/* nullb1: completes from a timer */
+
+/* A raw device, holding @seed's pattern over NPAGES pages. */
+static struct file *mk_dev(struct kunit *test, dev_t dev, u32 seed)
+{
+	struct file *bdev = diopin_bdev_open(test, dev);
+	void *kbuf = kunit_kmalloc(test, NPAGES * P, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	diopin_pattern_fill(kbuf, NPAGES * P, 0, seed);
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * P);
+	return bdev;
+}
+
+static struct file *mk_bdev(struct kunit *test, u32 seed)
+{
+	return mk_dev(test, DIOPIN_BRD(MK_BDEV), seed);
+}
+
+/* A file on ext2 (buffered, not O_DIRECT) holding @seed's pattern. */
+static struct file *mk_file(struct kunit *test, u32 seed)
+{
+	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2, MK_FS);
+	struct file *file = diopin_fs_open(test, mnt, "mapped", O_RDWR | O_CREAT);
+	void *kbuf = kunit_kmalloc(test, NPAGES * P, GFP_KERNEL);
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	diopin_pattern_fill(kbuf, NPAGES * P, 0, seed);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, NPAGES * P, &pos),
+			(ssize_t)(NPAGES * P));
+	/* Written back and clean: a dirty bit seen later is the DIO's. */
+	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
+	return file;
+}
+
+/* Expect the file's bytes (through the page cache) to be @seed's pattern. */
+static void mk_expect_file(struct kunit *test, struct file *file, u32 seed,
+			   const char *when)
+{
+	void *kbuf = kunit_kzalloc(test, NPAGES * P, GFP_KERNEL);
+	loff_t pos = 0;
+	size_t bad;
+
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	KUNIT_ASSERT_EQ(test, kernel_read(file, kbuf, NPAGES * P, &pos),
+			(ssize_t)(NPAGES * P));
+	bad = diopin_pattern_mismatch(kbuf, NPAGES * P, 0, seed);
+	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)(NPAGES * P),
+			    "%s: the file's byte %zu is not the expected one", when, bad);
+}
+
+/* O_DIRECT read of NPAGES pages of @bdev into @buf. */
+static ssize_t mk_read(struct kunit *test, struct file *bdev,
+		       struct diopin_buf *buf)
+{
+	return diopin_dio_ubuf(test, bdev, READ, 0, buf, 0, NPAGES * P);
+}
+
+struct mk_flight {
+	struct kunit *test;
+	struct file *file;
+	struct diopin_snap *snap;
+	bool pinned, cleaned;
+};
+
+/* While the read is in flight: writeback cleans the pinned folios. */
+static void mk_writeback_in_flight(void *arg)
+{
+	struct mk_flight *f = arg;
+	unsigned int k;
+
+	f->pinned = true;
+	for (k = 0; k < f->snap->n; k++)
+		f->pinned &= folio_maybe_dma_pinned(page_folio(f->snap->s[k].page));
+	f->cleaned = !vfs_fsync(f->file, 0);
+	for (k = 0; k < f->snap->n; k++)
+		f->cleaned &= !folio_test_dirty(page_folio(f->snap->s[k].page));
+}
+
+/*
+ * Guards: the reason bio_check_pages_dirty() exists (Hubbard 2020). A DIO
+ * read into a MAP_SHARED mapping of a regular file pins the page-cache
+ * folios themselves (the FOLL_WRITE fault dirties them through
+ * page_mkwrite); writeback then cleans them while the read is in flight
+ * on a device that completes later (null_blk), writing the old bytes. At
+ * completion bio_check_pages_dirty() finds them clean and has
+ * bio_dirty_fn() dirty them again through their mapping before it
+ * releases the pins, so the next writeback writes the bytes the read put
+ * there.
+ */
+static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *test)
+{
+	struct file *file = mk_file(test, 1);
+	struct file *bdev = mk_dev(test, diopin_nullb_dev(test, MK_NULLB), 2);
+	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_SHARED);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
+	struct mk_flight f = { test, file, snap };
+	struct diopin_dio_opts o = { .in_flight = mk_writeback_in_flight, .arg = &f };
+	const struct diopin_seg seg = { 0, NPAGES * P };
+	struct iov_iter iter;
+	unsigned int k;
+
+	for (k = 0; k < NPAGES; k++)
+		KUNIT_ASSERT_PTR_EQ_MSG(test, page_folio(buf->pages[k])->mapping,
+					file->f_mapping, "page %u is not the file's", k);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ex(bdev, READ, 0, &iter, true, &o),
+			(ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_TRUE_MSG(test, o.later, "the read did not stay in flight");
+	KUNIT_ASSERT_TRUE_MSG(test, f.pinned, "the folios were not pinned in flight");
+	KUNIT_ASSERT_TRUE_MSG(test, f.cleaned, "writeback did not clean them in flight");
+	diopin_wait_released(test, snap);
+
+	diopin_expect_pins(test, snap, 0, "page cache after the read");
+	diopin_expect_dirty(test, snap, true, "page cache after the read");
+	KUNIT_EXPECT_TRUE_MSG(test, mapping_tagged(file->f_mapping, PAGECACHE_TAG_DIRTY),
+			      "the mapping has no dirty folio: writeback would lose the read");
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+	mk_expect_file(test, file, 2, "after the read");
+	KUNIT_EXPECT_EQ(test, vfs_fsync(file, 0), 0);
+	diopin_expect_dirty(test, snap, false, "after writeback");
+}
+
+/*
+ * Guards: a DIO read into a MAP_PRIVATE file mapping: GUP's FOLL_WRITE
+ * fault (gup_can_follow_protnone()/faultin_page() -> do_wp_page()) breaks
+ * COW before the pin, so the bytes land in private anonymous copies and
+ * the page-cache folios are neither pinned, nor written, nor dirtied; the
+ * file keeps its bytes.
+ */
+static void memkind_dio_read_into_private_file_copies(struct kunit *test)
+{
+	struct file *file = mk_file(test, 1);
+	struct file *bdev = mk_bdev(test, 2);
+	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
+	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
+	struct page *now[NPAGES];
+	struct diopin_snap *copies;
+	unsigned int k;
+
+	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
+						NPAGES, now), NPAGES);
+	copies = diopin_snap_take(test, now, NPAGES);
+	for (k = 0; k < NPAGES; k++) {
+		struct folio *old = page_folio(cache->s[k].page);
+
+		KUNIT_EXPECT_PTR_NE_MSG(test, now[k], cache->s[k].page,
+					"page %u: the read went into the page cache", k);
+		KUNIT_EXPECT_TRUE(test, folio_test_anon(page_folio(now[k])));
+		KUNIT_EXPECT_FALSE_MSG(test, folio_maybe_dma_pinned(old),
+				       "page-cache page %u is pinned", k);
+		KUNIT_EXPECT_FALSE_MSG(test, folio_test_dirty(old),
+				       "page-cache page %u is dirty", k);
+	}
+	diopin_expect_pins(test, copies, 0, "private copies after the read");
+	diopin_expect_dirty(test, copies, true, "private copies after the read");
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+	mk_expect_file(test, file, 1, "after a read into a private mapping");
+}
+
+/*
+ * Guards: a DIO write from a MAP_PRIVATE file mapping pins its source
+ * without FOLL_WRITE (iov_iter_extract_user_pages() on ITER_SOURCE): no
+ * COW, the page-cache folios themselves are pinned for the I/O, written
+ * to the device, and released unpinned and clean (bio_release_pages(bio,
+ * false)).
+ */
+static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
+{
+	struct file *file = mk_file(test, 1);
+	struct file *bdev = mk_bdev(test, 2);
+	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
+	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
+	struct diopin_buf *chk = diopin_buf_user(test, NPAGES, 0);
+	struct page *now[NPAGES];
+	unsigned int k;
+
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, WRITE, 0, buf, 0, NPAGES * P),
+			(ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
+						NPAGES, now), NPAGES);
+	for (k = 0; k < NPAGES; k++)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, now[k], cache->s[k].page,
+					"page %u was copied for a read-only pin", k);
+	diopin_expect_pins(test, cache, 0, "page cache after the write");
+	diopin_expect_dirty(test, cache, false, "page cache after the write");
+	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, chk), (ssize_t)(NPAGES * P));
+	diopin_expect_user_bytes(test, chk->uaddr, NPAGES * P, 0, 1, false);
+}
+
+/*
+ * Guards: a DIO read into shmem (MAP_SHARED | MAP_ANONYMOUS): the shmem
+ * folios are pinned in place and dirtied at completion (shmem's
+ * dirty_folio), hold the bytes, every pin released.
+ */
+static void memkind_dio_read_into_shmem(struct kunit *test)
+{
+	struct file *bdev = mk_bdev(test, 2);
+	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, NULL,
+						     MAP_SHARED | MAP_ANONYMOUS);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
+	struct page *now[NPAGES];
+	unsigned int k;
+
+	for (k = 0; k < NPAGES; k++)
+		KUNIT_ASSERT_TRUE_MSG(test, shmem_mapping(page_folio(buf->pages[k])->mapping),
+				      "page %u is not shmem", k);
+	diopin_clear_dirty(snap);
+	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
+						NPAGES, now), NPAGES);
+	for (k = 0; k < NPAGES; k++)
+		KUNIT_EXPECT_PTR_EQ(test, now[k], snap->s[k].page);
+	diopin_expect_pins(test, snap, 0, "shmem after the read");
+	diopin_expect_dirty(test, snap, true, "shmem after the read");
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+}
+
+static struct kunit_case diopin_memkind_cases[] = {
+	KUNIT_CASE(memkind_dio_read_into_shared_file_cleaned_in_flight),
+	KUNIT_CASE(memkind_dio_read_into_private_file_copies),
+	KUNIT_CASE(memkind_dio_write_from_private_file_pins_cache),
+	KUNIT_CASE(memkind_dio_read_into_shmem),
+	{}
+};
+
+static struct kunit_suite diopin_memkind_suite = {
+	.name = "diopin_memkind",
+	.test_cases = diopin_memkind_cases,
+};
+
+kunit_test_suite(diopin_memkind_suite);
+
+MODULE_DESCRIPTION("KUnit tests of O_DIRECT into page cache, private file mappings and shmem");
+MODULE_LICENSE("GPL");
