@@ -607,11 +607,132 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 	diopin_expect_user_bytes(test, chk->uaddr, 320 * P, 0, old->seed, false);
 }
 
+/*
+ * Guards: the -EFAULT branch of __blkdev_direct_IO()'s loop (block/fops.c):
+ * a hole at page 300 of 320 leaves the first bio (256 pages) and a second
+ * one of the 44 pages before the hole submitted, then the third
+ * bio_iov_iter_get_pages() fails, its empty bio is ended with
+ * BLK_STS_IOERR and a sync call returns -EFAULT, although the 300 pages
+ * before the hole moved (the single-bio paths return the count). An async
+ * call returned -EIOCBQUEUED without that -EFAULT, so its kiocb completes
+ * with the empty bio's status: -EIO. Every pinned page released once, read
+ * pages dirty; reads and writes.
+ */
+static void fault_multi_bio_user_hole_efault(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct diopin_buf *buf = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *old = diopin_dio_prefill(test, file, 320, buf);
+	struct diopin_buf *chk = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
+	const struct diopin_seg seg = { 0, 320 * P };
+	struct diopin_snap *snap;
+	struct iov_iter iter;
+	unsigned int round;
+	int rw;
+
+	diopin_buf_punch(test, buf, 300);
+	snap = diopin_snap_take(test, buf->pages, 300);
+	for (round = 0; round < 4; round++) {
+		bool async = round & 1;
+
+		rw = round < 2 ? WRITE : READ;
+		diopin_iter_build(test, &iter, DIOPIN_UBUF,
+				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+		KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, rw, 0, &iter, async),
+				    async ? (ssize_t)-EIO : (ssize_t)-EFAULT, "%s %s",
+				    async ? "async" : "sync", rw == READ ? "read" : "write");
+		diopin_expect_pins(test, snap, 0, "pages before the hole");
+		diopin_expect_dirty(test, snap, rw == READ, "pages before the hole");
+		diopin_clear_dirty(snap);
+	}
+	/* The reads brought back what the writes put before the hole. */
+	diopin_expect_user_bytes(test, buf->uaddr, 300 * P, 0, buf->seed, false);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, 320 * P),
+			(ssize_t)(320 * P));
+	diopin_expect_user_bytes(test, chk->uaddr, 300 * P, 0, buf->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr + 300 * P, 20 * P, 300 * P,
+				 old->seed, false);
+}
+
+/*
+ * Guards: an async IOCB_HIPRI O_DIRECT call on brd, which has no poll
+ * queues (__blkdev_direct_IO_async(): REQ_POLLED): the bio is built and
+ * its pages pinned, then the block layer ends it with BLK_STS_NOTSUPP;
+ * blkdev_bio_end_io_async() completes the kiocb with -EOPNOTSUPP and
+ * releases every pin; nothing moves (a read's pages were dirtied at
+ * submission, bio_set_pages_dirty()).
+ */
+static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, buf);
+	struct diopin_dio_opts hipri = { .ki_flags = IOCB_HIPRI };
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct diopin_buf *chk;
+	struct iov_iter iter;
+	int rw;
+
+	for (rw = READ; rw <= WRITE; rw++) {
+		diopin_iter_build(test, &iter, DIOPIN_UBUF,
+				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+		KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, rw, 0, &iter, true, &hipri),
+				(ssize_t)-EOPNOTSUPP);
+		diopin_expect_pins(test, snap, 0, rw == READ ? "after the read" :
+				   "after the write");
+		diopin_expect_dirty(test, snap, rw == READ, "after the refused call");
+		diopin_clear_dirty(snap);
+	}
+	diopin_expect_user_bytes(test, buf->uaddr, 4 * P, 0, buf->seed, false);
+	chk = diopin_dio_readback(test, file, 4);
+	diopin_expect_user_bytes(test, chk->uaddr, 4 * P, 0, old->seed, false);
+}
+
+/*
+ * Guards: iov_iter_extract_user_pages() passes FOLL_NOFAULT for a nofault
+ * iterator (as the page-fault-disabled retries of filesystems use it): an
+ * O_DIRECT read into never-written memory (the zero page mapped, so the
+ * write needs a COW fault) fails with -EFAULT and faults nothing in: the
+ * zero page still mapped, the mm's anonymous RSS unchanged. The same read
+ * into written memory runs.
+ */
+static void fault_nofault_read_faults_nothing_in(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct diopin_buf *fresh = diopin_buf_user(test, 4, 0);
+	struct diopin_buf *written = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct page *now[4];
+	struct iov_iter iter;
+	unsigned long rss;
+	unsigned int k;
+
+	rss = get_mm_counter(current->mm, MM_ANONPAGES);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, fresh, &seg, 1);
+	iter.nofault = true;
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), (ssize_t)-EFAULT);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
+	KUNIT_EXPECT_EQ_MSG(test, get_mm_counter(current->mm, MM_ANONPAGES), rss,
+			    "a nofault read faulted pages in");
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)fresh->uaddr, 4, now), 4);
+	for (k = 0; k < 4; k++)
+		KUNIT_EXPECT_TRUE_MSG(test, is_zero_page(now[k]),
+				      "page %u was faulted in for writing", k);
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, written, &seg, 1);
+	iter.nofault = true;
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), (ssize_t)(4 * P));
+}
+
 static struct kunit_case diopin_fault_cases[] = {
 	KUNIT_CASE_PARAM(fault_bio_sweep, fault_gen_params),
 	KUNIT_CASE_PARAM(fault_alloc_sweep, fault_gen_params),
 	KUNIT_CASE(fault_alloc_passthrough_map),
 	KUNIT_CASE(fault_nowait_multi_bio_eagain),
+	KUNIT_CASE(fault_multi_bio_user_hole_efault),
+	KUNIT_CASE(fault_hipri_on_brd_eopnotsupp),
+	KUNIT_CASE(fault_nofault_read_faults_nothing_in),
 	{}
 };
 
