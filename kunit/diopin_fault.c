@@ -690,6 +690,38 @@ static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
 }
 
 /*
+ * Guards: an RWF_ATOMIC (IOCB_ATOMIC) O_DIRECT write on brd, which has no
+ * atomic write limits: 6.12.117 checks only the length and alignment
+ * (generic_atomic_write_valid()), builds the REQ_ATOMIC bio with its pages
+ * pinned, and submit_bio_noacct() ends it with BLK_STS_INVAL
+ * (blk_validate_atomic_write_op_size(): more than an atomic unit of 0
+ * bytes): -EINVAL, sync, and async from the completion; every pin
+ * released, the device unchanged.
+ */
+static void fault_atomic_write_on_brd_einval(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, buf);
+	struct diopin_dio_opts atomic = { .ki_flags = IOCB_ATOMIC };
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct diopin_buf *chk;
+	struct iov_iter iter;
+	int async;
+
+	for (async = 0; async <= 1; async++) {
+		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
+		KUNIT_EXPECT_EQ_MSG(test, diopin_dio_ex(file, WRITE, 0, &iter, async, &atomic),
+				    (ssize_t)-EINVAL, async ? "async" : "sync");
+		diopin_expect_pins(test, snap, 0, "after the refused atomic write");
+		diopin_expect_dirty(test, snap, false, "write source");
+	}
+	chk = diopin_dio_readback(test, file, 4);
+	diopin_expect_user_bytes(test, chk->uaddr, 4 * P, 0, old->seed, false);
+}
+
+/*
  * Guards: iov_iter_extract_user_pages() passes FOLL_NOFAULT for a nofault
  * iterator (as the page-fault-disabled retries of filesystems use it): an
  * O_DIRECT read into never-written memory (the zero page mapped, so the
@@ -732,6 +764,7 @@ static struct kunit_case diopin_fault_cases[] = {
 	KUNIT_CASE(fault_nowait_multi_bio_eagain),
 	KUNIT_CASE(fault_multi_bio_user_hole_efault),
 	KUNIT_CASE(fault_hipri_on_brd_eopnotsupp),
+	KUNIT_CASE(fault_atomic_write_on_brd_einval),
 	KUNIT_CASE(fault_nofault_read_faults_nothing_in),
 	{}
 };
