@@ -168,6 +168,50 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	diopin_clear_dirty(rsnap);
 }
 
+/*
+ * Guards: the -EFAULT path of iomap_dio_bio_iter() (fs/iomap/direct-io.c):
+ * with a hole at page 2 of a 4-page user buffer, the bio of the two pages
+ * before it is submitted and returned as copied; the next
+ * bio_iov_iter_get_pages() faults, that bio is put (its pages were never
+ * pinned) and iomap_dio_rw() returns -EFAULT, as ext2 does not ask for
+ * IOMAP_DIO_PARTIAL, although the two pages moved: their pins released,
+ * read pages dirty; reads and overwrites.
+ */
+static void dio_iomap_user_hole_efault(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "holed");
+	struct diopin_buf *w = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *r = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, w);
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct diopin_snap *wsnap, *rsnap;
+	struct diopin_buf *chk;
+	struct iov_iter iter;
+
+	diopin_buf_punch(test, w, 2);
+	diopin_buf_punch(test, r, 2);
+	wsnap = diopin_snap_take(test, w->pages, 2);
+	rsnap = diopin_snap_take(test, r->pages, 2);
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &seg, 1);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, WRITE, 0, &iter, false),
+			    (ssize_t)-EFAULT, "write");
+	diopin_expect_pins(test, wsnap, 0, "write source before the hole");
+	diopin_expect_dirty(test, wsnap, false, "write source before the hole");
+	chk = diopin_dio_readback(test, file, 4);
+	diopin_expect_user_bytes(test, chk->uaddr, 2 * P, 0, w->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr + 2 * P, 2 * P, 2 * P, old->seed, false);
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &seg, 1);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, 0, &iter, false),
+			    (ssize_t)-EFAULT, "read");
+	diopin_expect_pins(test, rsnap, 0, "read pages before the hole");
+	diopin_expect_dirty(test, rsnap, true, "read pages before the hole");
+	diopin_clear_dirty(rsnap);
+	diopin_expect_user_bytes(test, r->uaddr, 2 * P, 0, w->seed, false);
+	diopin_expect_user_bytes(test, r->uaddr + 3 * P, P, 3 * P, r->seed, false);
+}
+
 static const struct diopin_dio_shape iomap_later_shapes[] = {
 	{ "UBUF 64 KiB", DIOPIN_UBUF, 16, { { 0, 16 * P } }, 1, true, true },
 	{ "IOVEC 1.25 MiB in eight segments", DIOPIN_IOVEC, 8 * 41,
@@ -206,6 +250,7 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE(dio_iomap_subblock_write_zeroes_the_rest),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
+	KUNIT_CASE(dio_iomap_user_hole_efault),
 	{}
 };
 
