@@ -352,6 +352,31 @@ static void fault_moved(struct kunit *test, struct fault_target *t,
 }
 
 /*
+ * One round of a sweep: set up, snapshot the caller's pages, run the call
+ * with fail_nth = @nth, expect every page back at its baseline and say
+ * which pages moved. Returns what the call returned.
+ */
+static ssize_t fault_round(struct kunit *test, struct fault_target *t,
+			   unsigned int nth, struct diopin_snap **snap, bool *moved,
+			   bool *failed)
+{
+	const struct fault_case *c = t->c;
+	const struct diopin_seg seg = { 0, c->l->npages * P };
+	struct iov_iter iter;
+	ssize_t ret;
+
+	fault_round_setup(test, t);
+	*snap = diopin_snap_take(test, t->buf->pages, c->l->npages);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF,
+			  c->rw == READ ? ITER_DEST : ITER_SOURCE, t->buf, &seg, 1);
+	ret = fault_dio_nth(t->file, c->rw, &iter, c->async, nth, failed);
+	diopin_expect_pins(test, *snap, 0, *failed ? "after the failed call" :
+			   "after the untouched call");
+	fault_moved(test, t, moved);
+	return ret;
+}
+
+/*
  * After bio @nth failed (or the call ran untouched, @run says no page
  * kept its bytes): exactly the pages outside @run moved, and exactly the
  * pages of submitted read bios are dirty. First mismatch only.
@@ -405,7 +430,6 @@ static void fault_bio_sweep(struct kunit *test)
 	unsigned int nth;
 	const size_t total = c->l->npages * P;
 	struct diopin_snap *snap;
-	struct iov_iter iter;
 	bool failed, *moved;
 	ssize_t ret;
 
@@ -414,16 +438,7 @@ static void fault_bio_sweep(struct kunit *test)
 	/* Only bios count: no slab allocation (no cache is SLAB_FAILSLAB). */
 	fault_failslab_knobs(test, true, true);
 	for (nth = 1; nth <= MAX_ROUNDS; nth++) {
-		fault_round_setup(test, &t);
-		snap = diopin_snap_take(test, t.buf->pages, c->l->npages);
-		diopin_iter_build(test, &iter, DIOPIN_UBUF,
-				  c->rw == READ ? ITER_DEST : ITER_SOURCE, t.buf,
-				  &(struct diopin_seg){ 0, total }, 1);
-		ret = fault_dio_nth(t.file, c->rw, &iter, c->async, nth, &failed);
-
-		diopin_expect_pins(test, snap, 0, failed ? "after the failed call" :
-				   "after the untouched call");
-		fault_moved(test, &t, moved);
+		ret = fault_round(test, &t, nth, &snap, moved, &failed);
 		if (!failed) {
 			KUNIT_EXPECT_EQ(test, ret, (ssize_t)total);
 			fault_expect_round(test, c, snap, moved, &untouched, nth);
@@ -467,7 +482,6 @@ static void fault_alloc_sweep(struct kunit *test)
 	const size_t total = c->l->npages * P;
 	unsigned int nth, k, nerr = 0, nshort = 0, nfull = 0;
 	struct diopin_snap *snap;
-	struct iov_iter iter;
 	bool failed, *moved;
 	ssize_t ret;
 
@@ -475,16 +489,7 @@ static void fault_alloc_sweep(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, moved);
 	fault_failslab_knobs(test, false, false);
 	for (nth = 1; nth <= MAX_ALLOC_ROUNDS; nth++) {
-		fault_round_setup(test, &t);
-		snap = diopin_snap_take(test, t.buf->pages, c->l->npages);
-		diopin_iter_build(test, &iter, DIOPIN_UBUF,
-				  c->rw == READ ? ITER_DEST : ITER_SOURCE, t.buf,
-				  &(struct diopin_seg){ 0, total }, 1);
-		ret = fault_dio_nth(t.file, c->rw, &iter, c->async, nth, &failed);
-
-		diopin_expect_pins(test, snap, 0, failed ? "after the failed allocation" :
-				   "after the untouched call");
-		fault_moved(test, &t, moved);
+		ret = fault_round(test, &t, nth, &snap, moved, &failed);
 		if (!failed) {
 			KUNIT_EXPECT_EQ(test, ret, (ssize_t)total);
 			break;
