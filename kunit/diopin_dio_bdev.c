@@ -11,6 +11,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
+#include <linux/part_stat.h>
 #include <linux/uio.h>
 #include <kunit/test.h>
 
@@ -222,12 +223,66 @@ static void dio_bdev_bvec_read_borrows_and_does_not_dirty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, P);
 }
 
+/* nullb devices take at most this much per request (common.args max_sectors) */
+#define NULLB_MAX_IO	(64 * 1024)
+#define SPLIT_PAGES	256	/* 1 MiB: one bio of BIO_MAX_VECS pages */
+
+/*
+ * Guards: block/blk-merge.c bio_split_rw() / get_max_io_size(): one async
+ * DIO bio of 1 MiB (__blkdev_direct_IO_async(), BIO_MAX_VECS pages) on a
+ * device that takes 64 KiB per request is split into 16 chained bios, each
+ * its own request (part_stat ios, counted per request); the clones share
+ * the parent's pinned bvecs and release nothing, the parent's
+ * blkdev_bio_end_io_async() runs once, after the last of them, and releases
+ * (or check-dirties) every page exactly once. Written, then read back.
+ */
+static void dio_bdev_split_bio_releases_once(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, BDEV_NULLB));
+	struct block_device *bdev = file_bdev(file);
+	struct diopin_buf *src = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *dst = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, SPLIT_PAGES);
+	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, SPLIT_PAGES);
+	const struct diopin_seg seg = { 0, SPLIT_PAGES * P };
+	const unsigned long nreq = SPLIT_PAGES * P / NULLB_MAX_IO;
+	struct diopin_dio_opts o = {};
+	unsigned long ios;
+	struct iov_iter iter;
+
+	KUNIT_ASSERT_EQ_MSG(test, queue_max_sectors(bdev_get_queue(bdev)),
+			    NULLB_MAX_IO >> SECTOR_SHIFT,
+			    "nullb max_sectors (null_blk.max_sectors= in common.args)");
+	ios = part_stat_read(bdev, ios[STAT_WRITE]);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, true, &o),
+			(ssize_t)(SPLIT_PAGES * P));
+	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the write completed inside the call");
+	diopin_wait_released(test, ssnap);
+	KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[STAT_WRITE]) - ios, nreq,
+			    "write requests for one 1 MiB bio");
+	diopin_expect_pins(test, ssnap, 0, "after the split write");
+
+	ios = part_stat_read(bdev, ios[STAT_READ]);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, true, &o),
+			(ssize_t)(SPLIT_PAGES * P));
+	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the read completed inside the call");
+	diopin_wait_released(test, dsnap);
+	KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[STAT_READ]) - ios, nreq,
+			    "read requests for one 1 MiB bio");
+	diopin_expect_pins(test, dsnap, 0, "after the split read");
+	diopin_expect_dirty(test, dsnap, true, "after the split read");
+	diopin_expect_user_bytes(test, dst->uaddr, SPLIT_PAGES * P, 0, src->seed, false);
+}
+
 static struct kunit_case diopin_dio_bdev_cases[] = {
 	KUNIT_CASE_PARAM(dio_bdev_roundtrip, bdev_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_async_completes_later, later_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_misaligned_einval, misalign_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_user_hole, hole_gen_params),
 	KUNIT_CASE(dio_bdev_bvec_read_borrows_and_does_not_dirty),
+	KUNIT_CASE(dio_bdev_split_bio_releases_once),
 	{}
 };
 

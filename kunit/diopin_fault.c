@@ -55,11 +55,6 @@ static void fault_flag_disk(struct kunit *test, struct block_device *bdev)
 			kunit_add_action_or_reset(test, fault_disk_clear, whole));
 }
 
-static void fault_kern_unmount(void *mnt)
-{
-	kern_unmount(mnt);
-}
-
 /*
  * Set failslab's debugfs knobs (CONFIG_FAULT_INJECTION_DEBUG_FS), through
  * a kernel mount of debugfs: ignore-gfp-wait (default Y: allocations that
@@ -72,34 +67,12 @@ static void fault_kern_unmount(void *mnt)
 static void fault_failslab_knobs(struct kunit *test, bool ignore_gfp_wait,
 				 bool cache_filter)
 {
-	static const char * const names[] = { "ignore-gfp-wait", "cache-filter" };
-	const bool val[] = { ignore_gfp_wait, cache_filter };
-	struct diopin_buf *ubuf = diopin_buf_user(test, 1, 0);
-	struct file_system_type *type = get_fs_type("debugfs");
-	struct vfsmount *mnt;
-	struct file *file;
-	char path[64];
-	unsigned int i;
-	loff_t pos;
-
-	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no debugfs (CONFIG_DEBUG_FS=y?)");
-	mnt = kern_mount(type);
-	put_filesystem(type);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(mnt));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, fault_kern_unmount, mnt));
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(path, sizeof(path), "failslab/%s", names[i]);
-		file = file_open_root_mnt(mnt, path, O_WRONLY, 0);
-		KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file),
-				       "open debugfs %s: %ld (CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS?)",
-				       path, PTR_ERR(file));
-		KUNIT_ASSERT_EQ(test, 0, copy_to_user(ubuf->uaddr, val[i] ? "Y" : "N", 1));
-		pos = 0;
-		KUNIT_EXPECT_EQ_MSG(test, file->f_op->write(file, ubuf->uaddr, 1, &pos),
-				    (ssize_t)1, "writing %s", path);
-		fput(file);
-	}
+	KUNIT_ASSERT_EQ_MSG(test, diopin_debugfs_write(test, "failslab/ignore-gfp-wait",
+						       ignore_gfp_wait ? "Y" : "N"),
+			    (ssize_t)1, "CONFIG_FAILSLAB and CONFIG_FAULT_INJECTION_DEBUG_FS?");
+	KUNIT_ASSERT_EQ(test, diopin_debugfs_write(test, "failslab/cache-filter",
+						   cache_filter ? "Y" : "N"),
+			(ssize_t)1);
 }
 
 /*

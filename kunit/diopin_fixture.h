@@ -228,9 +228,24 @@ ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
  */
 unsigned int diopin_fail_nth_swap(unsigned int nth);
 
+/*
+ * Write @val to debugfs file @path (fault injection knobs, kmemleak's
+ * commands) or read it into @kbuf (at most @size - 1 bytes, NUL-ended):
+ * bytes, or the file's -errno. Asserts that debugfs and @path exist.
+ */
+ssize_t diopin_debugfs_write(struct kunit *test, const char *path,
+			     const char *val);
+ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf,
+			    size_t size);
+
 /* What diopin_dio_ex() adds to diopin_dio(), and what it says afterwards. */
 struct diopin_dio_opts {
-	int ki_flags;		/* more IOCB_* flags (IOCB_NOWAIT, ...) */
+	/*
+	 * More IOCB_* flags (IOCB_NOWAIT, ...). IOCB_HIPRI with async: after
+	 * in_flight, the call polls the I/O (iocb_bio_iopoll()) until it
+	 * completes.
+	 */
+	int ki_flags;
 	/*
 	 * Arm the task's fail_nth for the call alone (CONFIG_FAULT_INJECTION):
 	 * its fail_nth-th should_fail() fails. @failed: that call came.

@@ -160,6 +160,79 @@ unsigned int diopin_fail_nth_swap(unsigned int nth)
 	return old;
 }
 
+/* ---- debugfs knobs (fault injection, kmemleak) ---- */
+
+static void diopin_kern_unmount(void *mnt)
+{
+	kern_unmount(mnt);
+}
+
+/*
+ * @path under a kernel mount of debugfs, opened with @flags; the file is
+ * put and debugfs unmounted when the test ends.
+ */
+static struct file *diopin_debugfs_open(struct kunit *test, const char *path,
+					int flags)
+{
+	struct file_system_type *type = get_fs_type("debugfs");
+	struct vfsmount *mnt;
+	struct file *file;
+
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no debugfs (CONFIG_DEBUG_FS=y?)");
+	mnt = kern_mount(type);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting debugfs: %ld",
+			       PTR_ERR(mnt));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_kern_unmount, mnt));
+	file = file_open_root_mnt(mnt, path, flags, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "opening debugfs %s: %ld",
+			       path, PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	return file;
+}
+
+/*
+ * debugfs files take user memory (simple_write_to_buffer(),
+ * strncpy_from_user()): the value goes through a page of the test's own
+ * user mapping.
+ */
+ssize_t diopin_debugfs_write(struct kunit *test, const char *path,
+			     const char *val)
+{
+	struct file *file = diopin_debugfs_open(test, path, O_WRONLY);
+	struct diopin_buf *ubuf = diopin_buf_user(test, 1, 0);
+	size_t len = strlen(val);
+	loff_t pos = 0;
+
+	KUNIT_ASSERT_LT(test, len, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, copy_to_user(ubuf->uaddr, val, len));
+	return file->f_op->write(file, ubuf->uaddr, len, &pos);
+}
+
+ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf,
+			    size_t size)
+{
+	struct file *file = diopin_debugfs_open(test, path, O_RDONLY);
+	struct diopin_buf *ubuf = diopin_buf_user(test, 4, 0);
+	size_t done = 0;
+	loff_t pos = 0;
+	ssize_t n;
+
+	KUNIT_ASSERT_GT(test, size, 0);
+	do {
+		n = file->f_op->read(file, ubuf->uaddr,
+				     min(size - 1 - done, 4 * PAGE_SIZE), &pos);
+		if (n < 0)
+			return n;
+		KUNIT_ASSERT_EQ(test, 0, copy_from_user(kbuf + done, ubuf->uaddr, n));
+		done += n;
+	} while (n > 0 && done < size - 1);
+	kbuf[done] = '\0';
+	return done;
+}
+
 ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 		      struct iov_iter *iter, bool async,
 		      struct diopin_dio_opts *o)
@@ -195,6 +268,18 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 			   !completion_done(&aio->done);
 	if (o && o->in_flight && o->later)
 		o->in_flight(o->arg);
+	if (async && ret == -EIOCBQUEUED && o && (o->ki_flags & IOCB_HIPRI)) {
+		unsigned long end = jiffies + 10 * HZ;
+
+		/*
+		 * Polled: only iocb_bio_iopoll() completes it, in this task;
+		 * once ki_complete has run the bio is gone, so stop then.
+		 */
+		while (!completion_done(&aio->done) && time_before(jiffies, end)) {
+			iocb_bio_iopoll(&aio->kiocb, NULL, 0);
+			cond_resched();
+		}
+	}
 	if (async && ret == -EIOCBQUEUED) {
 		/*
 		 * A completion that never comes is a failure, not a hang;

@@ -17,10 +17,13 @@
 #include <linux/blkdev.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/huge_mm.h>
+#include <linux/hugetlb.h>
 #include <linux/mman.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
+#include <linux/sizes.h>
 #include <linux/uio.h>
 #include <kunit/test.h>
 
@@ -251,11 +254,183 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
 	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
 }
 
+/* ---- huge pages (x86_64: UML has neither THP nor hugetlbfs) ---- */
+
+#define HUGE_SIZE	SZ_2M	/* one PMD-sized folio on x86_64 */
+#define HUGE_PAGES	(HUGE_SIZE / P)
+#define HUGE_IO		SZ_1M	/* one bio: BIO_MAX_VECS pages */
+#define HUGE_POS	SZ_8M	/* where on nullb1 */
+
+#if defined(CONFIG_TRANSPARENT_HUGEPAGE) || defined(CONFIG_HUGETLBFS)
+
+/*
+ * The HUGE_PAGES pages of one 2 MiB folio mapped at @uaddr, written with a
+ * pattern through the user mapping (the write fault allocates the folio).
+ */
+static struct diopin_buf *mk_huge_fill(struct kunit *test, unsigned long uaddr)
+{
+	struct diopin_buf *buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
+	void *tmp = kunit_kmalloc(test, P, GFP_KERNEL);
+	struct folio *folio;
+	unsigned int k;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	KUNIT_ASSERT_NOT_NULL(test, tmp);
+	buf->pages = kunit_kcalloc(test, HUGE_PAGES, sizeof(*buf->pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf->pages);
+	buf->kind = DIOPIN_BUF_USER;
+	buf->npages = HUGE_PAGES;
+	buf->uaddr = (void __user *)uaddr;
+	buf->seed = get_random_u32();
+	for (k = 0; k < HUGE_PAGES; k++) {
+		diopin_pattern_fill(tmp, P, k * P, buf->seed);
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * P, tmp, P));
+	}
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, HUGE_PAGES, buf->pages),
+			HUGE_PAGES);
+	folio = page_folio(buf->pages[0]);
+	KUNIT_ASSERT_EQ_MSG(test, folio_size(folio), HUGE_SIZE,
+			    "the buffer is not one 2 MiB folio (got %zu bytes)",
+			    folio_size(folio));
+	for (k = 0; k < HUGE_PAGES; k++)
+		KUNIT_ASSERT_PTR_EQ(test, buf->pages[k], folio_page(folio, k));
+	return buf;
+}
+
+struct mk_huge_flight {
+	struct folio *folio;
+	int pincount;
+};
+
+static void mk_huge_pincount(void *arg)
+{
+	struct mk_huge_flight *f = arg;
+
+	f->pincount = folio_test_large(f->folio) ? atomic_read(&f->folio->_pincount) : -1;
+}
+
+/*
+ * A DIO write of the first half of the folio at @src to nullb1, then a
+ * read into the one at @dst: one bio each (__blkdev_direct_IO_async()),
+ * completed later by null_blk's timer, split into 64 KiB requests. In
+ * flight the folio carries one pin per page of the I/O
+ * (bio_iov_iter_get_pages(): GUP pins every page, get_contig_folio_len()
+ * puts runs of one folio into one bvec), after completion none
+ * (bio_release_pages(): unpin_user_folio() per bvec), the read's folio
+ * dirty and whole, and the bytes read back are the bytes written.
+ */
+static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src,
+			      struct diopin_buf *dst)
+{
+	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, MK_NULLB));
+	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, HUGE_PAGES);
+	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, HUGE_PAGES);
+	struct mk_huge_flight f = { page_folio(src->pages[0]) };
+	struct diopin_dio_opts o = { .in_flight = mk_huge_pincount, .arg = &f };
+	const struct diopin_seg seg = { 0, HUGE_IO };
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(bdev, WRITE, HUGE_POS, &iter, true, &o),
+			(ssize_t)HUGE_IO);
+	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the write completed inside the call");
+	KUNIT_EXPECT_EQ_MSG(test, f.pincount, ssnap->s[0].pincount + (int)(HUGE_IO / P),
+			    "the source folio's pins in flight");
+	diopin_wait_released(test, ssnap);
+	diopin_expect_pins(test, ssnap, 0, "the source folio after the write");
+
+	f.folio = page_folio(dst->pages[0]);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(bdev, READ, HUGE_POS, &iter, true, &o),
+			(ssize_t)HUGE_IO);
+	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the read completed inside the call");
+	KUNIT_EXPECT_EQ_MSG(test, f.pincount, dsnap->s[0].pincount + (int)(HUGE_IO / P),
+			    "the destination folio's pins in flight");
+	diopin_wait_released(test, dsnap);
+	diopin_expect_pins(test, dsnap, 0, "the destination folio after the read");
+	diopin_expect_dirty(test, dsnap, true, "the destination folio after the read");
+	/* the one folio: the dirty bit is the folio's, set by the read */
+	KUNIT_EXPECT_PTR_EQ_MSG(test, page_folio(dst->pages[HUGE_PAGES - 1]),
+				page_folio(dst->pages[0]), "the folio was split");
+	diopin_expect_user_bytes(test, dst->uaddr, HUGE_IO, 0, src->seed, false);
+}
+#endif
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+static struct diopin_buf *mk_thp(struct kunit *test)
+{
+	unsigned long map, addr;
+
+	map = kunit_vm_mmap(test, NULL, 0, 2 * HUGE_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_FALSE(test, !map || IS_ERR_VALUE(map));
+	addr = ALIGN(map, HUGE_SIZE);
+	KUNIT_ASSERT_EQ_MSG(test, do_madvise(current->mm, addr, HUGE_SIZE, MADV_HUGEPAGE), 0,
+			    "madvise(MADV_HUGEPAGE)");
+	return mk_huge_fill(test, addr);
+}
+#endif
+
+/*
+ * Guards: O_DIRECT from and into a PMD-mapped transparent huge page
+ * (block/bio.c get_contig_folio_len() and __bio_iov_iter_get_pages() on a
+ * large folio, unpin_user_folio() in __bio_release_pages(); GUP's
+ * gup_fast_pmd_leaf()): mk_huge_roundtrip(). x86_64 only.
+ */
+static void memkind_dio_thp_buffer(struct kunit *test)
+{
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+	struct diopin_buf *src = mk_thp(test);
+
+	mk_huge_roundtrip(test, src, mk_thp(test));
+#else
+	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE (UML has none): run under x86_64 QEMU");
+#endif
+}
+
+#ifdef CONFIG_HUGETLBFS
+/* MAP_PRIVATE | MAP_HUGETLB, as mmap() makes it (ksys_mmap_pgoff()). */
+static struct diopin_buf *mk_hugetlb(struct kunit *test)
+{
+	struct file *file;
+	unsigned long addr;
+
+	file = hugetlb_file_setup(HUGETLB_ANON_FILE, HUGE_SIZE, DIOPIN_HUGETLB_NORESERVE,
+				  HUGETLB_ANONHUGE_INODE, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "hugetlb_file_setup(): %ld",
+			       PTR_ERR(file));
+	addr = kunit_vm_mmap(test, file, 0, HUGE_SIZE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_HUGETLB, 0);
+	fput(file);
+	KUNIT_ASSERT_FALSE(test, !addr || IS_ERR_VALUE(addr));
+	return mk_huge_fill(test, addr);
+}
+#endif
+
+/*
+ * Guards: O_DIRECT from and into hugetlb pages (MAP_HUGETLB, 2 MiB,
+ * hugepages= on the command line, kernel/config/x86_64.args): GUP's
+ * hugetlb walk pins every page of the hugetlb folio, the bio releases
+ * each: mk_huge_roundtrip(). x86_64 only.
+ */
+static void memkind_dio_hugetlb_buffer(struct kunit *test)
+{
+#ifdef CONFIG_HUGETLBFS
+	struct diopin_buf *src = mk_hugetlb(test);
+
+	mk_huge_roundtrip(test, src, mk_hugetlb(test));
+#else
+	kunit_skip(test, "needs CONFIG_HUGETLBFS (UML has none): run under x86_64 QEMU");
+#endif
+}
+
 static struct kunit_case diopin_memkind_cases[] = {
 	KUNIT_CASE(memkind_dio_read_into_shared_file_cleaned_in_flight),
 	KUNIT_CASE(memkind_dio_read_into_private_file_copies),
 	KUNIT_CASE(memkind_dio_write_from_private_file_pins_cache),
 	KUNIT_CASE(memkind_dio_read_into_shmem),
+	KUNIT_CASE(memkind_dio_thp_buffer),
+	KUNIT_CASE(memkind_dio_hugetlb_buffer),
 	{}
 };
 

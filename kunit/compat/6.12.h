@@ -94,4 +94,10 @@ static inline struct folio *diopin_iomap_zero_folio(void)
 #define DIOPIN_BIO_MERGES_SAME_PAGE	1
 #define DIOPIN_BVEC_SET_SETS_VCNT	1
 
+/*
+ * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
+ * them: a vm_flags_t in 6.12.
+ */
+#define DIOPIN_HUGETLB_NORESERVE	VM_NORESERVE
+
 #endif /* _DIOPIN_COMPAT_H */

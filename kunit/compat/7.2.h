@@ -95,4 +95,10 @@ static inline struct folio *diopin_iomap_zero_folio(void)
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
 
+/*
+ * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
+ * them: a vma_flags_t in 7.2 (mk_vma_flags()).
+ */
+#define DIOPIN_HUGETLB_NORESERVE	mk_vma_flags(VMA_NORESERVE_BIT)
+
 #endif /* _DIOPIN_COMPAT_H */

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_kmemleak: the leak detector of a debug run (CONFIG_DEBUG_KMEMLEAK,
+ * `make debug ARCH=x86_64`).
+ *
+ * A pin leak shows in a page's refcount, which the other suites check; a
+ * leaked page array or bio does not, so this suite runs last (its object is
+ * the last line of lib/diopin/Makefile, so its suite is the last in the
+ * kunit_test_suites section) and asks kmemleak what the run left behind:
+ * it ages every object past kmemleak's minimum age (5 s), scans twice (an
+ * object whose checksum changed since the last scan is not reported yet)
+ * and reads /sys/kernel/debug/kmemleak through a kernel mount of debugfs.
+ * Every object kmemleak reports fails exactly one case, with the report
+ * in the failure message.
+ *
+ * kmemleak scans the data sections, every task's stack and every tracked
+ * object for values that point into an object: a stale copy of a pointer
+ * hides a leak. So a leak is provoked many times, not once.
+ */
+#include <linux/blk-mq.h>
+#include <linux/delay.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uio.h>
+#include <kunit/test.h>
+
+#include "diopin_fixture.h"
+
+#define P		PAGE_SIZE
+#define REPORT_SIZE	(256 * 1024)
+#define REPORT_HEAD	"unreferenced object "
+/* kmemleak reports an object only once it is this old (MSECS_MIN_AGE) */
+#define MIN_AGE_MS	5000
+#define PLANT_SIZE	200
+#define PLANT_KEY	0x5a5a5a5a5a5a5a5aUL
+
+/*
+ * Age what was allocated so far, scan twice and read every object kmemleak
+ * reports into a buffer freed when the test ends.
+ */
+static const char *kmemleak_report(struct kunit *test)
+{
+	char *report = kvmalloc(REPORT_SIZE, GFP_KERNEL);
+	ssize_t n;
+	int scan;
+
+	KUNIT_ASSERT_NOT_NULL(test, report);
+	diopin_defer_kvfree(test, report);
+	msleep(MIN_AGE_MS + 500);
+	for (scan = 0; scan < 2; scan++)
+		KUNIT_ASSERT_EQ_MSG(test, diopin_debugfs_write(test, "kmemleak", "scan"),
+				    (ssize_t)4,
+				    "kmemleak scan %d (-EPERM: kmemleak disabled itself, see the boot log)",
+				    scan);
+	n = diopin_debugfs_read(test, "kmemleak", report, REPORT_SIZE);
+	KUNIT_ASSERT_GE_MSG(test, n, 0, "reading kmemleak's report");
+	KUNIT_EXPECT_LT_MSG(test, n, REPORT_SIZE - 1,
+			    "kmemleak's report is longer than %d bytes: cut", REPORT_SIZE);
+	return report;
+}
+
+/* The report of one object: from @obj to the next one, or the end. */
+static size_t kmemleak_object_len(const char *obj)
+{
+	const char *next = strstr(obj + 1, REPORT_HEAD);
+
+	return next ? next - obj : strlen(obj);
+}
+
+/* Does the report of the object at @obj name every one of @fns? */
+static bool kmemleak_object_from(const char *obj, const char * const *fns,
+				 unsigned int nfns)
+{
+	size_t len = kmemleak_object_len(obj);
+	unsigned int i;
+
+	for (i = 0; i < nfns; i++)
+		if (!strnstr(obj, fns[i], len))
+			return false;
+	return true;
+}
+
+/*
+ * Count the objects of @report whose backtrace names all of @fns (@match)
+ * or not all of them (!@match), printing the first few into the test log.
+ */
+static unsigned int kmemleak_count(struct kunit *test, const char *report,
+				   const char * const *fns, unsigned int nfns,
+				   bool match)
+{
+	const char *obj = strstr(report, REPORT_HEAD);
+	unsigned int n = 0;
+
+	for (; obj; obj = strstr(obj + 1, REPORT_HEAD)) {
+		if (kmemleak_object_from(obj, fns, nfns) != match)
+			continue;
+		if (n++ < 4)
+			kunit_info(test, "%.*s", (int)min_t(size_t, kmemleak_object_len(obj), 1500),
+				   obj);
+	}
+	return n;
+}
+
+/* The allocation path of the page array iov_iter_extract_pages() allocates. */
+static const char * const passthrough_leak[] = {
+	"iov_iter_extract_pages", "blk_rq_map_user_iov",
+};
+
+static void kmemleak_free_plant(void *hidden)
+{
+	kfree((void *)((unsigned long)hidden ^ PLANT_KEY));
+}
+
+/* An object whose only pointer is kept scrambled: kmemleak cannot see it. */
+static noinline unsigned long kmemleak_plant(void)
+{
+	u8 *p = kmalloc(PLANT_SIZE, GFP_KERNEL);
+
+	if (p)
+		memset(p, 0xa5, PLANT_SIZE);
+	return p ? (unsigned long)p ^ PLANT_KEY : 0;
+}
+
+/* Overwrite the stack kmemleak_plant() ran on: no stale copy of p stays. */
+static noinline void kmemleak_scrub_stack(void)
+{
+	u8 junk[2048];
+
+	memzero_explicit(junk, sizeof(junk));
+}
+
+/*
+ * Guards: the detector itself (mm/kmemleak.c kmemleak_scan() and its
+ * report). An object allocated here whose only pointer is scrambled must be
+ * reported within this run, by its address and size; a kernel without
+ * CONFIG_DEBUG_KMEMLEAK, or with kmemleak disabled, fails here rather than
+ * pass the cases below unseen.
+ */
+static void kmemleak_reports_a_planted_leak(struct kunit *test)
+{
+	unsigned long hidden = kmemleak_plant();
+	const char *report;
+	char head[64];
+
+	KUNIT_ASSERT_NE(test, hidden, 0);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kmemleak_free_plant,
+							   (void *)hidden));
+	kmemleak_scrub_stack();
+	snprintf(head, sizeof(head), REPORT_HEAD "0x%08lx (size %d):",
+		 hidden ^ PLANT_KEY, PLANT_SIZE);
+	report = kmemleak_report(test);
+	KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(report, head),
+				  "kmemleak did not report the planted object (%s); its report:\n%.2000s",
+				  head, report);
+}
+
+/*
+ * Guards: lib/iov_iter.c iov_iter_extract_user_pages(), its error return
+ * after want_pages_array() allocated the caller's page array
+ * (pin_user_pages_fast() <= 0): the fix frees the array and clears *pages.
+ * block/blk-map.c bio_map_user_iov() asks for a callee-allocated array when
+ * the request needs more than UIO_FASTIOV pages and, on an error, trusts
+ * that nothing is left to free. 32 SG_IO-style mappings of 16 pages whose
+ * first page is not mapped: -EFAULT every time, and kmemleak must find no
+ * array allocated on that path. 6.12.117 leaks one per mapping
+ * (tests/known-bugs).
+ */
+static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
+{
+	const struct diopin_seg seg = { 0, 16 * P };
+	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
+	unsigned int round, leaked;
+
+	diopin_buf_punch(test, buf, 0);
+	for (round = 0; round < 32; round++) {
+		struct request *rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
+		struct iov_iter iter;
+
+		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+		KUNIT_ASSERT_EQ_MSG(test, blk_rq_map_user_iov(rq->q, rq, NULL, &iter,
+							      GFP_KERNEL), -EFAULT,
+				    "round %u", round);
+		KUNIT_EXPECT_NULL(test, rq->bio);
+		diopin_rq_free(test, rq);
+	}
+	kmemleak_scrub_stack();
+	leaked = kmemleak_count(test, kmemleak_report(test), passthrough_leak,
+				ARRAY_SIZE(passthrough_leak), true);
+	KUNIT_EXPECT_EQ_MSG(test, leaked, 0,
+			    "%u page array(s) of failed passthrough mappings leaked (the first ones above)",
+			    leaked);
+}
+
+/*
+ * Guards: every allocation the suites drive, in every kernel path they
+ * reach (bios, bvec arrays, dio and iomap_dio structures, page arrays,
+ * requests): whatever kmemleak reports by the end of the run fails here,
+ * except the objects the case above reports.
+ */
+static void kmemleak_run_leaks_nothing_else(struct kunit *test)
+{
+	unsigned int leaked;
+
+	leaked = kmemleak_count(test, kmemleak_report(test), passthrough_leak,
+				ARRAY_SIZE(passthrough_leak), false);
+	KUNIT_EXPECT_EQ_MSG(test, leaked, 0,
+			    "kmemleak reports %u object(s) leaked during the run (the first ones above)",
+			    leaked);
+}
+
+static struct kunit_case diopin_kmemleak_cases[] = {
+	KUNIT_CASE(kmemleak_reports_a_planted_leak),
+	KUNIT_CASE(kmemleak_passthrough_fault_leaks_no_array),
+	KUNIT_CASE(kmemleak_run_leaks_nothing_else),
+	{}
+};
+
+static struct kunit_suite diopin_kmemleak_suite = {
+	.name = "diopin_kmemleak",
+	.test_cases = diopin_kmemleak_cases,
+};
+
+kunit_test_suite(diopin_kmemleak_suite);
+
+MODULE_DESCRIPTION("KUnit: what kmemleak finds after the diopin suites");
+MODULE_LICENSE("GPL");

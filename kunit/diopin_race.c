@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_race: what pinning exists for (Hubbard 2020) — the address space
+ * changing under a DIO read whose pages are pinned and in flight.
+ *
+ * The reads are polled (IOCB_HIPRI on null_blk's poll queue): the request
+ * sits on the queue until iocb_bio_iopoll() reaps it, so "in flight" is
+ * not a matter of timing, and the fork, munmap or MADV_DONTNEED in between
+ * happens before a single byte lands, every time. Then the read is polled
+ * to completion, and the bytes, pins, references and dirty bits are
+ * checked where they must be: in the parent's pages after a fork, in the
+ * pages the pins kept alive after an unmap.
+ */
+#include <linux/blkdev.h>
+#include <linux/delay.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/sched/task.h>
+#include <linux/swap.h>
+#include <linux/uio.h>
+#include <kunit/test.h>
+
+#include "diopin_fixture.h"
+
+#define P		PAGE_SIZE
+#define NPAGES		4
+#define RACE_NULLB	1	/* nullb1: has a poll queue */
+#define DEV_SEED	0xd15c	/* the device's bytes */
+
+/* nullb1 holding DEV_SEED's pattern over NPAGES pages. */
+static struct file *race_dev(struct kunit *test)
+{
+	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, RACE_NULLB));
+	void *kbuf = kunit_kmalloc(test, NPAGES * P, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	diopin_pattern_fill(kbuf, NPAGES * P, 0, DEV_SEED);
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * P);
+	return bdev;
+}
+
+/* How many pages of @buf hold DEV_SEED's bytes (through their struct page). */
+static unsigned int race_pages_with_dev_bytes(struct page **pages)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < NPAGES; k++) {
+		void *kaddr = kmap_local_page(pages[k]);
+
+		n += diopin_pattern_mismatch(kaddr, P, k * P, DEV_SEED) == P;
+		kunmap_local(kaddr);
+	}
+	return n;
+}
+
+struct race {
+	struct kunit *test;
+	struct diopin_buf *buf;
+	struct diopin_snap *snap;
+	/* seen in flight */
+	unsigned int pinned, landed;
+	/* the fork's child */
+	struct completion child_done;
+	pid_t child;
+	unsigned int child_mapped, child_shared;
+	size_t child_bad;
+	int child_err;
+	/* the unmap */
+	int unmap_ret;
+};
+
+/* In flight: every page pinned, not a byte landed. */
+static void race_look(struct race *r)
+{
+	unsigned int k;
+
+	r->pinned = 0;
+	for (k = 0; k < NPAGES; k++)
+		r->pinned += folio_maybe_dma_pinned(page_folio(r->buf->pages[k]));
+	r->landed = race_pages_with_dev_bytes(r->buf->pages);
+}
+
+static void race_expect_in_flight(struct kunit *test, const struct race *r)
+{
+	KUNIT_EXPECT_EQ_MSG(test, r->pinned, NPAGES,
+			    "pages pinned while the read was in flight");
+	KUNIT_EXPECT_EQ_MSG(test, r->landed, 0,
+			    "pages the read had filled before it was polled");
+}
+
+/* Start a polled async O_DIRECT read of NPAGES into @r->buf, call @hook. */
+static ssize_t race_polled_read(struct kunit *test, struct file *bdev,
+				struct race *r, void (*hook)(void *))
+{
+	const struct diopin_seg seg = { 0, NPAGES * P };
+	struct diopin_dio_opts o = {
+		.ki_flags = IOCB_HIPRI, .in_flight = hook, .arg = r,
+	};
+	struct iov_iter iter;
+	ssize_t ret;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r->buf, &seg, 1);
+	ret = diopin_dio_ex(bdev, READ, 0, &iter, true, &o);
+	KUNIT_EXPECT_TRUE_MSG(test, o.later,
+			      "the polled read did not return -EIOCBQUEUED in flight");
+	return ret;
+}
+
+/* ---- polled I/O ---- */
+
+/* In flight for three times null_blk's timer: only polling completes it. */
+static void race_wait_then_look(void *arg)
+{
+	msleep(30);
+	race_look(arg);
+}
+
+/*
+ * Guards: block/fops.c __blkdev_direct_IO_async() with IOCB_HIPRI (the bio
+ * gets REQ_POLLED and goes to null_blk's poll queue, iocb->private points
+ * at it), block/blk-core.c bio_poll() through iocb_bio_iopoll(), and
+ * blkdev_bio_end_io_async() run from the poll: pins held while the request
+ * waits (three timer periods: a bio that lost REQ_POLLED would have
+ * completed from the timer), bytes landed, pages dirty and released after
+ * the poll reaped it.
+ */
+static void race_polled_read_completes_when_polled(struct kunit *test)
+{
+	struct file *bdev = race_dev(test);
+	struct race r = { .test = test };
+
+	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
+	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_wait_then_look),
+			(ssize_t)(NPAGES * P));
+	race_expect_in_flight(test, &r);
+	diopin_wait_released(test, r.snap);
+	diopin_expect_pins(test, r.snap, 0, "after the poll completed the read");
+	diopin_expect_dirty(test, r.snap, true, "after the poll completed the read");
+	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, DEV_SEED, false);
+}
+
+/* ---- fork ---- */
+
+/*
+ * The child of the fork, a user-mode thread with a copy of the parent's
+ * address space (dup_mm()): which pages back its buffer, and what is in
+ * them. It must not return (that would mean user mode), so it exits.
+ */
+static int race_child(void *arg)
+{
+	struct race *r = arg;
+	unsigned long uaddr = (unsigned long)r->buf->uaddr;
+	void *kbuf = kmalloc(NPAGES * P, GFP_KERNEL);
+	struct page *page;
+	unsigned int k;
+
+	for (k = 0; k < NPAGES; k++) {
+		if (get_user_pages_fast(uaddr + k * P, 1, 0, &page) != 1)
+			continue;
+		r->child_mapped++;
+		r->child_shared += page == r->buf->pages[k];
+		put_page(page);
+	}
+	if (!kbuf)
+		r->child_err = -ENOMEM;
+	else if (copy_from_user(kbuf, r->buf->uaddr, NPAGES * P))
+		r->child_err = -EFAULT;
+	else
+		r->child_bad = diopin_pattern_mismatch(kbuf, NPAGES * P, 0, r->buf->seed);
+	kfree(kbuf);
+	complete(&r->child_done);
+	do_exit(0);
+}
+
+/* In flight: fork, and let the child look before the read is polled. */
+static void race_fork_in_flight(void *arg)
+{
+	struct race *r = arg;
+	/*
+	 * A fork: no CLONE_VM, so copy_mm() duplicates the address space
+	 * (user_mode_thread() and kernel_thread() would share it).
+	 */
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED,
+		.exit_signal = SIGCHLD,
+		.fn = race_child,
+		.fn_arg = r,
+	};
+
+	init_completion(&r->child_done);
+	r->child = kernel_clone(&args);
+	if (r->child > 0)
+		wait_for_completion(&r->child_done);
+	race_look(r);
+}
+
+/*
+ * Guards: mm/memory.c copy_present_pte() / copy_present_page(): at fork, an
+ * anonymous page that may be pinned (folio_maybe_dma_pinned()) is copied
+ * for the child at once instead of being shared COW, so the parent keeps
+ * the very page the DMA writes to, still mapped writable. A real fork
+ * (kernel_clone() without CLONE_VM: copy_mm(), dup_mmap()) while the
+ * read is queued: the child sees its own pages with the bytes from before
+ * the read, the parent's pages stay the pinned ones and get the device's
+ * bytes when the read is polled; every pin released.
+ */
+static void race_fork_while_read_pinned(struct kunit *test)
+{
+	struct file *bdev = race_dev(test);
+	struct race r = { .test = test };
+	struct page *after[NPAGES];
+	unsigned int k;
+
+	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
+	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_fork_in_flight),
+			(ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_GT_MSG(test, r.child, 0, "fork (kernel_clone()) failed");
+	race_expect_in_flight(test, &r);
+	KUNIT_EXPECT_EQ(test, r.child_err, 0);
+	KUNIT_EXPECT_EQ_MSG(test, r.child_mapped, NPAGES, "pages mapped in the child");
+	KUNIT_EXPECT_EQ_MSG(test, r.child_shared, 0,
+			    "child pages that are the parent's pinned pages (shared COW, not copied)");
+	KUNIT_EXPECT_EQ_MSG(test, r.child_bad, (size_t)(NPAGES * P),
+			    "the child's copy differs from the parent's bytes before the read at byte %zu",
+			    r.child_bad);
+
+	diopin_wait_released(test, r.snap);
+	diopin_expect_pins(test, r.snap, 0, "after the read, the child gone");
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)r.buf->uaddr,
+						NPAGES, after), NPAGES);
+	for (k = 0; k < NPAGES; k++)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, after[k], r.buf->pages[k],
+					"the parent's page %u is no longer the pinned one", k);
+	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, DEV_SEED, false);
+}
+
+/* ---- the buffer unmapped under the read ---- */
+
+static void race_put_pages(void *data)
+{
+	struct page **pages = data;
+	unsigned int k;
+
+	for (k = 0; k < NPAGES; k++)
+		put_page(pages[k]);
+}
+
+/* A reference on each page of @buf until the test ends: to look after. */
+static void race_hold_pages(struct kunit *test, struct diopin_buf *buf)
+{
+	unsigned int k;
+
+	for (k = 0; k < NPAGES; k++)
+		get_page(buf->pages[k]);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, race_put_pages, buf->pages));
+}
+
+static void race_munmap_in_flight(void *arg)
+{
+	struct race *r = arg;
+
+	r->unmap_ret = vm_munmap((unsigned long)r->buf->uaddr, NPAGES * P);
+	race_look(r);
+}
+
+static void race_dontneed_in_flight(void *arg)
+{
+	struct race *r = arg;
+
+	r->unmap_ret = do_madvise(current->mm, (unsigned long)r->buf->uaddr,
+				  NPAGES * P, MADV_DONTNEED);
+	race_look(r);
+}
+
+struct unmap_case {
+	const char *desc;
+	void (*hook)(void *arg);
+	bool still_mapped;	/* the range is mapped afterwards (fresh pages) */
+};
+
+static const struct unmap_case unmap_cases[] = {
+	{ "munmap", race_munmap_in_flight, false },
+	{ "MADV_DONTNEED", race_dontneed_in_flight, true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(unmap, unmap_cases, desc);
+
+/*
+ * Guards: the pin as the reference that keeps a page alive
+ * (mm/gup.c try_grab_folio(): FOLL_PIN adds GUP_PIN_COUNTING_BIAS to the
+ * refcount): the buffer is unmapped (zap_pte_range() drops the mapping's
+ * reference) while the polled read is queued; the pinned pages must stay
+ * allocated, receive the device's bytes when the read is polled, be dirtied
+ * and released by the completion, and be left with the one reference this
+ * test holds, mapped nowhere. After MADV_DONTNEED the range faults in
+ * fresh zero-filled pages: the bytes went to the old ones.
+ */
+static void race_unmap_while_read_pinned(struct kunit *test)
+{
+	const struct unmap_case *c = test->param_value;
+	struct file *bdev = race_dev(test);
+	struct race r = { .test = test };
+	unsigned int k;
+
+	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
+	race_hold_pages(test, r.buf);
+	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, c->hook),
+			(ssize_t)(NPAGES * P));
+	KUNIT_EXPECT_EQ_MSG(test, r.unmap_ret, 0, "%s", c->desc);
+	race_expect_in_flight(test, &r);
+
+	KUNIT_EXPECT_EQ_MSG(test, race_pages_with_dev_bytes(r.buf->pages), NPAGES,
+			    "unmapped pages that received the read's bytes");
+	lru_add_drain_all();
+	for (k = 0; k < NPAGES; k++) {
+		struct folio *folio = page_folio(r.buf->pages[k]);
+		int i;
+
+		for (i = 0; i < 250 && folio_maybe_dma_pinned(folio); i++)
+			msleep(20);
+		KUNIT_EXPECT_FALSE_MSG(test, folio_maybe_dma_pinned(folio),
+				       "page %u still pinned", k);
+		KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
+				    "page %u: references besides this test's", k);
+		KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
+				    "page %u still mapped", k);
+		KUNIT_EXPECT_TRUE_MSG(test, folio_test_dirty(folio),
+				      "page %u: the completion did not dirty it", k);
+	}
+	if (c->still_mapped)
+		diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, 0, true);
+}
+
+static struct kunit_case diopin_race_cases[] = {
+	KUNIT_CASE(race_polled_read_completes_when_polled),
+	KUNIT_CASE(race_fork_while_read_pinned),
+	KUNIT_CASE_PARAM(race_unmap_while_read_pinned, unmap_gen_params),
+	{}
+};
+
+static struct kunit_suite diopin_race_suite = {
+	.name = "diopin_race",
+	.test_cases = diopin_race_cases,
+};
+
+kunit_test_suite(diopin_race_suite);
+
+MODULE_DESCRIPTION("KUnit tests of fork, munmap and MADV_DONTNEED against a pinned, polled DIO read");
+MODULE_LICENSE("GPL");
