@@ -12,7 +12,7 @@
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
 
-debug: ## the suites on a debug kernel (KASAN, DEBUG_VM, PAGE_POISONING, lockdep, ...); ARCH=x86_64 adds DEBUG_PAGEALLOC
+debug: ## the suites on a debug kernel (KASAN, DEBUG_VM, PAGE_POISONING, lockdep, ...); ARCH=x86_64 adds DEBUG_PAGEALLOC and kmemleak
 	@scripts/deps && scripts/run $(or $(ARCH),um) --flavour debug
 
 qemu: ## the same suites on x86_64 under QEMU (KVM if it works, else TCG): THP, GUP-fast
@@ -30,7 +30,7 @@ series: ## the suites as a git-am-able patch series in series/ (KDIR= a git tree
 check: ## before posting: checkpatch, W=1, UML, QEMU, debug, coverage gate, series; a closing table
 	@scripts/deps && scripts/check
 
-test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEMU, debug kernel, coverage gate
+test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEMU, debug kernels (UML; x86_64 with kmemleak on 6.12 and 7.x), coverage gate
 	@scripts/test
 
 coverage: ## gcov UML run: coverage/summary.md (per function) and coverage/html/

@@ -11,6 +11,7 @@
  * already mapped, the zero page is written in its place: it must never be
  * pinned, and nothing may be unpinned twice.
  */
+#include <linux/blkdev.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
@@ -25,6 +26,11 @@
 #define LEGACY_MINOR	3	/* /dev/ram3 */
 #define LEGACY_NULLB	3	/* nullb3: completes from a timer */
 #define PREALLOC	(512 * 1024)
+#define UDF_MINOR	11	/* /dev/ram11: UDF, 2 KiB blocks */
+#define UDF_PROBE	12	/* /dev/ram12: the same image, to find the block */
+#define UDF_BLOCK	2048
+#define UDF_HEAD	(2 * UDF_BLOCK)	/* written buffered: the file leaves its ICB */
+#define UDF_JUNK	0x6a
 
 /*
  * fat_direct_IO() refuses (returns 0, so the VFS falls back to buffered
@@ -210,11 +216,109 @@ static void dio_legacy_read_past_eof_unpins_the_rest(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
+/*
+ * A fresh UDF filesystem from diopin_image_udf on /dev/ram<@minor> with a
+ * file "z" of UDF_HEAD bytes written buffered (udf_expand_file_adinicb():
+ * its data leaves the ICB, so O_DIRECT is not refused), opened O_DIRECT.
+ */
+static struct file *legacy_udf_file(struct kunit *test, unsigned int minor,
+				    struct vfsmount **mnt)
+{
+	struct file *file;
+	loff_t pos = 0;
+	void *head;
+
+	*mnt = diopin_fs_mount(test, &diopin_image_udf, minor);
+	file = diopin_fs_open(test, *mnt, "z", O_RDWR | O_CREAT);
+	head = kunit_kmalloc(test, UDF_HEAD, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, head);
+	memset(head, 0x11, UDF_HEAD);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, head, UDF_HEAD, &pos), (ssize_t)UDF_HEAD);
+	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
+	return diopin_fs_open(test, *mnt, "z", O_RDWR | O_DIRECT);
+}
+
+/* The device block that holds the file's block @index. */
+static sector_t legacy_udf_block(struct kunit *test, struct file *file,
+				 sector_t index)
+{
+	sector_t block = index;
+
+	KUNIT_ASSERT_EQ(test, bmap(file_inode(file), &block), 0);
+	KUNIT_ASSERT_NE_MSG(test, block, 0, "file block %llu is not mapped",
+			    (unsigned long long)index);
+	return block;
+}
+
+/*
+ * Guards: fs/direct-io.c dio_zero_block(): a legacy-DIO write that covers
+ * only part of a block the filesystem has just allocated (buffer_new()
+ * from udf_get_block()) must zero the rest of it, and does so by adding
+ * ZERO_PAGE to the bio in a pinned DIO (submit_page_section() ->
+ * dio_pin_page() -> folio_add_pin(), a no-op on the zero folio) and
+ * releasing it with the rest (unpin_user_folio() skips it). A 512-byte
+ * O_DIRECT write at EOF of a UDF file with 2 KiB blocks: the new block
+ * held junk (written beneath the filesystem, where the same allocation on
+ * a second copy of the image put the block); afterwards it holds the 512
+ * bytes and 1536 zeroes, the user page is unpinned and clean, the zero
+ * page's refcount has not moved.
+ */
+static void dio_legacy_sub_block_write_zeroes_new_block(struct kunit *test)
+{
+	const loff_t pos = UDF_HEAD;
+	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 1);
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	struct file *probe, *file, *bdev;
+	struct vfsmount *mnt;
+	sector_t block;
+	int zero_ref;
+	u8 *kbuf;
+	size_t k;
+
+	/* Where does the write allocate? The same write on a copy. */
+	probe = legacy_udf_file(test, UDF_PROBE, &mnt);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, probe, WRITE, pos, buf, 0, 512),
+			(ssize_t)512);
+	block = legacy_udf_block(test, probe, pos / UDF_BLOCK);
+
+	file = legacy_udf_file(test, UDF_MINOR, &mnt);
+	bdev = diopin_bdev_open(test, DIOPIN_BRD(UDF_MINOR));
+	kbuf = kunit_kmalloc(test, UDF_BLOCK, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	memset(kbuf, UDF_JUNK, UDF_BLOCK);
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, block * UDF_BLOCK,
+		       kbuf, UDF_BLOCK);
+
+	diopin_clear_dirty(snap);
+	zero_ref = folio_ref_count(zero);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, pos, buf, 0, 512),
+			(ssize_t)512);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
+			    "the zero page's refcount moved");
+	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(zero));
+	diopin_expect_pins(test, snap, 0, "after the sub-block write");
+	diopin_expect_dirty(test, snap, false, "the source of a write");
+	KUNIT_ASSERT_EQ_MSG(test, legacy_udf_block(test, file, pos / UDF_BLOCK), block,
+			    "the write allocated another block than on the copy");
+
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_READ, block * UDF_BLOCK,
+		       kbuf, UDF_BLOCK);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(kbuf, 512, 0, buf->seed),
+			    (size_t)512, "the 512 bytes written");
+	for (k = 512; k < UDF_BLOCK && !kbuf[k]; k++)
+		;
+	KUNIT_EXPECT_EQ_MSG(test, k, (size_t)UDF_BLOCK,
+			    "byte %zu of the new block is 0x%02x, not zeroed", k,
+			    k < UDF_BLOCK ? kbuf[k] : 0);
+}
+
 static struct kunit_case diopin_dio_legacy_cases[] = {
 	KUNIT_CASE_PARAM(dio_legacy_roundtrip, legacy_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_async_completes_later, legacy_later_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
 	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
+	KUNIT_CASE(dio_legacy_sub_block_write_zeroes_new_block),
 	{}
 };
 

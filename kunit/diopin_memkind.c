@@ -15,6 +15,7 @@
  * clean.
  */
 #include <linux/blkdev.h>
+#include <linux/bvec.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/huge_mm.h>
@@ -254,6 +255,53 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
 	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
 }
 
+/*
+ * Guards: what O_DIRECT does with io_uring's registered buffers: user
+ * memory pinned once with FOLL_WRITE | FOLL_LONGTERM
+ * (io_sqe_buffer_register()), then handed to every I/O as an ITER_BVEC over
+ * the pinned pages. block/fops.c borrows a bvec iterator
+ * (bio_iov_bvec_set(): no BIO_PAGE_PINNED, no pin of its own) and dirties
+ * only user-backed iterators (should_dirty, bio_set_pages_dirty()): the
+ * bytes land, the long-term pin stays the only pin, and the pages are NOT
+ * dirtied by the read: marking them dirty is left to whoever holds the
+ * long-term pin, at unpin (unpin_user_pages_dirty_lock()). The user
+ * mapping still maps the pinned pages (FOLL_LONGTERM would have migrated
+ * them out of a movable zone before pinning, and remapped them).
+ */
+static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
+{
+	struct file *bdev = mk_bdev(test, 2);
+	struct diopin_buf *buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
+	struct page *pages[NPAGES], *now[NPAGES];
+	struct bio_vec bv[NPAGES];
+	struct diopin_snap *snap;
+	struct iov_iter iter;
+	unsigned int k;
+	int got;
+
+	got = pin_user_pages_fast((unsigned long)buf->uaddr, NPAGES,
+				  FOLL_WRITE | FOLL_LONGTERM, pages);
+	if (got > 0)
+		diopin_pins_hold(test, pages, got);
+	KUNIT_ASSERT_EQ(test, got, NPAGES);
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
+						NPAGES, now), NPAGES);
+	for (k = 0; k < NPAGES; k++)
+		KUNIT_EXPECT_PTR_EQ_MSG(test, now[k], pages[k],
+					"page %u: the mapping is not the long-term pinned page", k);
+	snap = diopin_snap_take(test, pages, NPAGES);
+	diopin_clear_dirty(snap);
+	for (k = 0; k < NPAGES; k++)
+		bvec_set_page(&bv[k], pages[k], P, 0);
+	iov_iter_bvec(&iter, ITER_DEST, bv, NPAGES, NPAGES * P);
+
+	KUNIT_ASSERT_EQ(test, diopin_dio(bdev, READ, 0, &iter, false),
+			(ssize_t)(NPAGES * P));
+	diopin_expect_pins(test, snap, 0, "after the read (the long-term pin alone)");
+	diopin_expect_dirty(test, snap, false, "after a read into long-term pinned pages");
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+}
+
 /* ---- huge pages (x86_64: UML has neither THP nor hugetlbfs) ---- */
 
 #define HUGE_SIZE	SZ_2M	/* one PMD-sized folio on x86_64 */
@@ -429,6 +477,7 @@ static struct kunit_case diopin_memkind_cases[] = {
 	KUNIT_CASE(memkind_dio_read_into_private_file_copies),
 	KUNIT_CASE(memkind_dio_write_from_private_file_pins_cache),
 	KUNIT_CASE(memkind_dio_read_into_shmem),
+	KUNIT_CASE(memkind_dio_read_into_longterm_pinned_bvec),
 	KUNIT_CASE(memkind_dio_thp_buffer),
 	KUNIT_CASE(memkind_dio_hugetlb_buffer),
 	{}
