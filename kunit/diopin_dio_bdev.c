@@ -136,6 +136,7 @@ static const struct hole_case hole_cases[] = {
 	{ "sync read, hole at page 1", READ, false, 1 },
 	{ "async write, hole at page 3", WRITE, true, 3 },
 	{ "sync read, hole at page 0", READ, false, 0 },
+	{ "async read, hole at page 0", READ, true, 0 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);
@@ -146,6 +147,8 @@ KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);
  * bio is built from the pages before the hole and submitted, the call
  * returns exactly hole * PAGE_SIZE (the buffered fallback of the rest
  * faults at its first byte and adds nothing), a hole at page 0 is -EFAULT
+ * (async: __blkdev_direct_IO_async() puts the empty bio and returns it
+ * before anything is queued)
  * with nothing submitted; the device or the user pages change exactly up
  * to the hole, and every page pinned is unpinned exactly once. Same on
  * 6.12.117 and 7.2.13.
@@ -193,7 +196,8 @@ static void dio_bdev_user_hole(struct kunit *test)
  * registered buffers. Today the block layer borrows the bvec pages (no
  * ref, no pin) and does not dirty them: should_dirty is only set for
  * user-backed iterators. This case asserts that behaviour, so a change to
- * it is seen and decided on, not slipped in.
+ * it is seen and decided on, not slipped in: sync (two segments, several
+ * bvecs) and through the async single-bio path.
  */
 static void dio_bdev_bvec_read_borrows_and_does_not_dirty(struct kunit *test)
 {
@@ -221,6 +225,83 @@ static void dio_bdev_bvec_read_borrows_and_does_not_dirty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 2 * P);
 	bad = diopin_pattern_mismatch(dst->vaddr + 3 * P, P, 3 * P, src->seed);
 	KUNIT_EXPECT_EQ(test, bad, P);
+
+	/* The same read through the async single-bio path (bio_iov_bvec_set()). */
+	memset(dst->vaddr, 0, 4 * P);
+	diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_DEST, dst, &segs[0], 1);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 0, &iter, true), (ssize_t)(2 * P));
+	diopin_expect_pins(test, snap, 0, "bvec pages after the async read");
+	diopin_expect_dirty(test, snap, false, "bvec pages after the async read");
+	bad = diopin_pattern_mismatch(dst->vaddr, 2 * P, 0, src->seed);
+	KUNIT_EXPECT_EQ(test, bad, 2 * P);
+}
+
+struct nowait_case {
+	const char *desc;
+	bool async;
+	unsigned int npages;
+};
+
+static const struct nowait_case nowait_cases[] = {
+	{ "sync 4 KiB (simple path)", false, 1 },
+	{ "async 16 KiB (single-bio async path)", true, 4 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(nowait, nowait_cases, desc);
+
+/*
+ * Guards: IOCB_NOWAIT on the single-bio block DIO paths
+ * (__blkdev_direct_IO_simple() and __blkdev_direct_IO_async() add
+ * REQ_NOWAIT to the bio): brd takes nowait bios (BLK_FEAT_NOWAIT), so the
+ * write and the read run in full, pins released, the read's pages dirty,
+ * the bytes round-trip. (An I/O that needs several bios is -EAGAIN:
+ * diopin_fault.fault_nowait_multi_bio_eagain.)
+ */
+static void dio_bdev_nowait_single_bio(struct kunit *test)
+{
+	const struct nowait_case *c = test->param_value;
+	struct file *file = bdev_test_file(test);
+	struct diopin_buf *src = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *dst = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, c->npages);
+	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, c->npages);
+	const struct diopin_seg seg = { 0, c->npages * P };
+	struct diopin_dio_opts o = { .ki_flags = IOCB_NOWAIT };
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, c->async, &o),
+			(ssize_t)seg.len);
+	diopin_expect_pins(test, ssnap, 0, "after the nowait write");
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, c->async, &o),
+			(ssize_t)seg.len);
+	diopin_expect_pins(test, dsnap, 0, "after the nowait read");
+	diopin_expect_dirty(test, dsnap, true, "after the nowait read");
+	diopin_expect_user_bytes(test, dst->uaddr, seg.len, 0, src->seed, false);
+}
+
+static const struct diopin_dio_shape sync_nullb_shapes[] = {
+	{ "sync UBUF 16 KiB (simple path)", DIOPIN_UBUF, 4, { { 0, 4 * P } }, 1 },
+	{ "sync IOVEC 1.25 MiB scattered (several bios)", DIOPIN_IOVEC, 8 * 41,
+	  { SCATTER(0), SCATTER(1), SCATTER(2), SCATTER(3), SCATTER(4),
+	    SCATTER(5), SCATTER(6), SCATTER(7) }, 8 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(sync_nullb, sync_nullb_shapes, desc);
+
+/*
+ * Guards: the sync block DIO paths on a device that completes later, from
+ * its timer: __blkdev_direct_IO_simple() and __blkdev_direct_IO() sleep
+ * (blk_io_schedule()) until the last bio's end_io wakes them, and only
+ * then return; every page released and the read's pages dirty when the
+ * call returns, no waiting needed.
+ */
+static void dio_bdev_sync_waits_for_device(struct kunit *test)
+{
+	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, BDEV_NULLB));
+
+	diopin_dio_roundtrip(test, file, 0, test->param_value);
 }
 
 /* nullb devices take at most this much per request (common.args max_sectors) */
@@ -283,6 +364,8 @@ static struct kunit_case diopin_dio_bdev_cases[] = {
 	KUNIT_CASE_PARAM(dio_bdev_user_hole, hole_gen_params),
 	KUNIT_CASE(dio_bdev_bvec_read_borrows_and_does_not_dirty),
 	KUNIT_CASE(dio_bdev_split_bio_releases_once),
+	KUNIT_CASE_PARAM(dio_bdev_nowait_single_bio, nowait_gen_params),
+	KUNIT_CASE_PARAM(dio_bdev_sync_waits_for_device, sync_nullb_gen_params),
 	{}
 };
 

@@ -244,6 +244,110 @@ static void dio_iomap_async_completes_later(struct kunit *test)
 	diopin_dio_roundtrip(test, file, 0, shape);
 }
 
+/*
+ * Guards: the refusals of fs/iomap/direct-io.c before a page is pinned: a
+ * read into a buffer not aligned to the device's DMA alignment is -EINVAL
+ * (6.12: bdev_iter_is_aligned() in iomap_dio_bio_iter(); 7.2:
+ * bio_iov_iter_get_pages() with bdev_dma_alignment()), and a read that
+ * starts at EOF returns 0 from __iomap_dio_rw() (out_free_dio); nothing
+ * pinned, nothing dirtied, the iterator not advanced.
+ */
+static void dio_iomap_refused_before_any_pin(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "refuse");
+	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
+	const struct diopin_seg odd = { 1, P };
+	const struct diopin_seg one = { 0, P };
+	struct iov_iter iter;
+
+	diopin_dio_prefill(test, file, 2, buf);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &odd, 1);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, 0, &iter, false),
+			    (ssize_t)-EINVAL, "a read into byte 1 of a page");
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), odd.len);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &one, 1);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, 2 * P, &iter, false), (ssize_t)0,
+			    "a read at EOF");
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), one.len);
+	diopin_expect_pins(test, snap, 0, "after the refused I/O");
+	diopin_expect_dirty(test, snap, false, "after the refused I/O");
+}
+
+/*
+ * Guards: IOCB_NOWAIT reads through iomap (__iomap_dio_rw(): IOMAP_NOWAIT,
+ * kiocb_write_and_wait()): with a dirty page-cache folio in the range the
+ * read would have to wait for writeback, so it is -EAGAIN before anything
+ * is pinned; once written back the same read runs in full and returns the
+ * bytes the buffered write put there.
+ */
+static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "nowait");
+	struct vfsmount *mnt = file->f_path.mnt;
+	struct file *buffered = diopin_fs_open(test, mnt, "nowait", O_RDWR);
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	struct diopin_dio_opts o = { .ki_flags = IOCB_NOWAIT };
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct diopin_buf *old;
+	struct iov_iter iter;
+	loff_t pos = P;
+	u8 *kbuf;
+
+	old = diopin_dio_prefill(test, file, 4, buf);
+	kbuf = kunit_kmalloc(test, P, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	memset(kbuf, 0x5c, P);
+	KUNIT_ASSERT_EQ(test, kernel_write(buffered, kbuf, P, &pos), (ssize_t)P);
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, false, &o),
+			(ssize_t)-EAGAIN);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
+	diopin_expect_pins(test, snap, 0, "after the refused nowait read");
+	diopin_expect_dirty(test, snap, false, "after the refused nowait read");
+
+	KUNIT_ASSERT_EQ(test, vfs_fsync(buffered, 0), 0);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, false, &o),
+			(ssize_t)seg.len);
+	diopin_expect_pins(test, snap, 0, "after the nowait read");
+	diopin_expect_dirty(test, snap, true, "after the nowait read");
+	diopin_expect_user_bytes(test, buf->uaddr, P, 0, old->seed, false);
+	diopin_expect_user_bytes(test, buf->uaddr + 2 * P, 2 * P, 2 * P, old->seed, false);
+	KUNIT_EXPECT_EQ(test, memchr_inv(kbuf, 0x5c, P), NULL);
+	KUNIT_EXPECT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr + P, P));
+	KUNIT_EXPECT_EQ_MSG(test, memchr_inv(kbuf, 0x5c, P), NULL,
+			    "the nowait read did not return the written-back bytes");
+	diopin_clear_dirty(snap);
+}
+
+/*
+ * Guards: an O_DSYNC O_DIRECT overwrite through iomap
+ * (__iomap_dio_rw(): IOMAP_DIO_NEED_SYNC, and IOMAP_DIO_WRITE_THROUGH for
+ * a datasync-only write; brd has no volatile write cache, so
+ * iomap_dio_bio_iter() may write through with FUA and the completion
+ * skips generic_write_sync()): the count, the bytes read back, no pin.
+ */
+static void dio_iomap_dsync_overwrite(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "dsync");
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
+	struct diopin_dio_opts o = { .ki_flags = IOCB_DSYNC };
+	const struct diopin_seg seg = { 0, 4 * P };
+	struct iov_iter iter;
+
+	diopin_dio_prefill(test, file, 4, buf);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, false, &o),
+			(ssize_t)seg.len);
+	diopin_expect_pins(test, snap, 0, "after the dsync write");
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 4)->uaddr,
+				 seg.len, 0, buf->seed, false);
+}
+
 static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE_PARAM(dio_iomap_roundtrip, iomap_gen_params),
 	KUNIT_CASE_PARAM(dio_iomap_async_completes_later, iomap_later_gen_params),
@@ -251,6 +355,9 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
 	KUNIT_CASE(dio_iomap_user_hole_efault),
+	KUNIT_CASE(dio_iomap_refused_before_any_pin),
+	KUNIT_CASE(dio_iomap_nowait_read_over_dirty_cache),
+	KUNIT_CASE(dio_iomap_dsync_overwrite),
 	{}
 };
 

@@ -217,6 +217,39 @@ static void dio_legacy_read_past_eof_unpins_the_rest(struct kunit *test)
 }
 
 /*
+ * Guards: the refusals at the top of __blockdev_direct_IO(), after the dio
+ * is allocated and (for reads, DIO_LOCKING) the inode locked: a buffer not
+ * aligned to the logical block size is -EINVAL, a read that starts at EOF
+ * returns 0; both leave through fail_dio (unlock, free), with nothing
+ * pinned, nothing dirtied, the iterator not advanced.
+ */
+static void dio_legacy_refused_before_any_pin(struct kunit *test)
+{
+	struct file *file = legacy_test_file(test);
+	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
+	const struct diopin_seg odd = { 1, P };
+	const struct diopin_seg one = { 0, P };
+	struct iov_iter iter;
+	int rw;
+
+	for (rw = READ; rw <= WRITE; rw++) {
+		diopin_iter_build(test, &iter, DIOPIN_UBUF,
+				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &odd, 1);
+		KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, rw, 0, &iter, false),
+				    (ssize_t)-EINVAL, "%s from byte 1 of a page",
+				    rw == READ ? "read" : "write");
+		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), odd.len);
+	}
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &one, 1);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, PREALLOC, &iter, false),
+			    (ssize_t)0, "a read at EOF");
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), one.len);
+	diopin_expect_pins(test, snap, 0, "after the refused I/O");
+	diopin_expect_dirty(test, snap, false, "after the refused I/O");
+}
+
+/*
  * A fresh UDF filesystem from diopin_image_udf on /dev/ram<@minor> with a
  * file "z" of UDF_HEAD bytes written buffered (udf_expand_file_adinicb():
  * its data leaves the ICB, so O_DIRECT is not refused), opened O_DIRECT.
@@ -318,6 +351,7 @@ static struct kunit_case diopin_dio_legacy_cases[] = {
 	KUNIT_CASE_PARAM(dio_legacy_async_completes_later, legacy_later_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
 	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
+	KUNIT_CASE(dio_legacy_refused_before_any_pin),
 	KUNIT_CASE(dio_legacy_sub_block_write_zeroes_new_block),
 	{}
 };

@@ -735,10 +735,49 @@ static void fault_nofault_read_faults_nothing_in(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), (ssize_t)(4 * P));
 }
 
+/*
+ * Guards: block/blk-map.c when a passthrough request is larger than the
+ * queue takes (nullb0: 64 KiB, null_blk.max_sectors=128): -EINVAL, no bio
+ * on the request, the caller's iterator untouched, none of the 32 pages
+ * pinned. On 6.12 bio_map_user_iov() puts 16 pages in a bio until
+ * bio_add_hw_page() refuses the 17th, releases the rest and reverts; the
+ * next call maps them into a second bio that blk_rq_append_bio() refuses
+ * (ll_back_merge_fn()), and blk_rq_map_user_iov() unmaps the first with
+ * blk_rq_unmap_user(), which releases a DRV_IN bio as a finished read: the
+ * first 16 pages come back dirty though nothing was read into them. On 7.2
+ * one bio takes all 32 and blk_rq_append_bio() refuses it whole: all
+ * clean (DIOPIN_MAP_USER_CHAINS_BIOS).
+ */
+static void fault_passthrough_map_too_big_einval(struct kunit *test)
+{
+	const struct diopin_seg seg = { 0, 32 * P };
+	struct diopin_buf *buf = diopin_buf_user(test, 32, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *first = diopin_snap_take(test, buf->pages, 16);
+	struct diopin_snap *second = diopin_snap_take(test, buf->pages + 16, 16);
+	struct request *rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
+	struct iov_iter iter;
+
+	KUNIT_ASSERT_EQ(test, queue_max_hw_sectors(rq->q), 128U);
+	diopin_clear_dirty(first);
+	diopin_clear_dirty(second);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, blk_rq_map_user_iov(rq->q, rq, NULL, &iter, GFP_KERNEL),
+			-EINVAL);
+	KUNIT_EXPECT_NULL(test, rq->bio);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
+	diopin_expect_pins(test, first, 0, "the first 16 pages");
+	diopin_expect_pins(test, second, 0, "the last 16 pages");
+	diopin_expect_dirty(test, first, DIOPIN_MAP_USER_CHAINS_BIOS,
+			    "the first 16 pages");
+	diopin_expect_dirty(test, second, false, "the last 16 pages");
+	diopin_clear_dirty(first);
+}
+
 static struct kunit_case diopin_fault_cases[] = {
 	KUNIT_CASE_PARAM(fault_bio_sweep, fault_gen_params),
 	KUNIT_CASE_PARAM(fault_alloc_sweep, fault_gen_params),
 	KUNIT_CASE(fault_alloc_passthrough_map),
+	KUNIT_CASE(fault_passthrough_map_too_big_einval),
 	KUNIT_CASE(fault_nowait_multi_bio_eagain),
 	KUNIT_CASE(fault_multi_bio_user_hole_efault),
 	KUNIT_CASE(fault_hipri_on_brd_eopnotsupp),

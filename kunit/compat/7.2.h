@@ -91,9 +91,18 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * DIOPIN_BVEC_SET_SETS_VCNT: bio_iov_bvec_set() set bi_vcnt to the borrowed
  * array's length; it no longer does ("block: don't initialize bi_vcnt for
  * cloned bio in bio_iov_bvec_set()", Ming Lei, 2025).
+ *
+ * DIOPIN_MAP_USER_CHAINS_BIOS: a passthrough mapping larger than
+ * max_hw_sectors: 6.12's bio_map_user_iov() fills a bio up to the limit
+ * (bio_add_hw_page()) and maps the rest into a second bio, which
+ * blk_rq_append_bio() refuses, so the first is unmapped as a finished read
+ * (its pages dirtied); 7.2's maps everything into one bio, which
+ * blk_rq_append_bio() refuses whole (bio_split_io_at(): -EREMOTEIO, made
+ * -EINVAL) and releases clean. -EINVAL and no pin either way.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
+#define DIOPIN_MAP_USER_CHAINS_BIOS	0
 
 /*
  * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
