@@ -250,18 +250,18 @@ static void dio_legacy_refused_before_any_pin(struct kunit *test)
 }
 
 /*
- * A fresh UDF filesystem from diopin_image_udf on /dev/ram<@minor> with a
+ * A fresh UDF filesystem from diopin_image_udf on @dev with a
  * file "z" of UDF_HEAD bytes written buffered (udf_expand_file_adinicb():
  * its data leaves the ICB, so O_DIRECT is not refused), opened O_DIRECT.
  */
-static struct file *legacy_udf_file(struct kunit *test, unsigned int minor,
+static struct file *legacy_udf_file(struct kunit *test, dev_t dev,
 				    struct vfsmount **mnt)
 {
 	struct file *file;
 	loff_t pos = 0;
 	void *head;
 
-	*mnt = diopin_fs_mount(test, &diopin_image_udf, minor);
+	*mnt = diopin_fs_mount_on(test, &diopin_image_udf, dev);
 	file = diopin_fs_open(test, *mnt, "z", O_RDWR | O_CREAT);
 	head = kunit_kmalloc(test, UDF_HEAD, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, head);
@@ -310,12 +310,12 @@ static void dio_legacy_sub_block_write_zeroes_new_block(struct kunit *test)
 	size_t k;
 
 	/* Where does the write allocate? The same write on a copy. */
-	probe = legacy_udf_file(test, UDF_PROBE, &mnt);
+	probe = legacy_udf_file(test, DIOPIN_BRD(UDF_PROBE), &mnt);
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, probe, WRITE, pos, buf, 0, 512),
 			(ssize_t)512);
 	block = legacy_udf_block(test, probe, pos / UDF_BLOCK);
 
-	file = legacy_udf_file(test, UDF_MINOR, &mnt);
+	file = legacy_udf_file(test, DIOPIN_BRD(UDF_MINOR), &mnt);
 	bdev = diopin_bdev_open(test, DIOPIN_BRD(UDF_MINOR));
 	kbuf = kunit_kmalloc(test, UDF_BLOCK, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
@@ -346,6 +346,52 @@ static void dio_legacy_sub_block_write_zeroes_new_block(struct kunit *test)
 			    k < UDF_BLOCK ? kbuf[k] : 0);
 }
 
+/*
+ * Guards: the async decisions of fs/direct-io.c __blockdev_direct_IO() on a
+ * device that completes later (UDF on nullb3): an async write that extends
+ * the file is made synchronous (dio->is_async = false, so i_size does not
+ * move before the data is on disk): the call returns the count, nothing
+ * left in flight; an async O_DSYNC overwrite stays async, its completion
+ * deferred to the workqueue for the sync (dio_set_defer_completion()):
+ * -EIOCBQUEUED, completed later. Pins released, bytes read back.
+ */
+static void dio_legacy_async_extending_write_is_sync(struct kunit *test)
+{
+	struct vfsmount *mnt;
+	struct file *file = legacy_udf_file(test, diopin_nullb_dev(test, LEGACY_NULLB), &mnt);
+	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 1);
+	const struct diopin_seg seg = { 0, UDF_BLOCK };
+	struct diopin_dio_opts o = {};
+	struct diopin_buf *chk;
+	struct iov_iter iter;
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, UDF_HEAD, &iter, true, &o),
+			(ssize_t)UDF_BLOCK);
+	KUNIT_EXPECT_FALSE_MSG(test, o.later,
+			       "an async write that extends the file stayed in flight");
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(file)), UDF_HEAD + UDF_BLOCK);
+	diopin_expect_pins(test, snap, 0, "after the extending write");
+
+	o.ki_flags = IOCB_DSYNC;
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, true, &o),
+			(ssize_t)UDF_BLOCK);
+	KUNIT_EXPECT_TRUE_MSG(test, o.later,
+			      "an async O_DSYNC overwrite completed inside the call");
+	diopin_wait_released(test, snap);
+	diopin_expect_pins(test, snap, 0, "after the O_DSYNC overwrite");
+
+	chk = diopin_buf_user(test, 1, 0);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, UDF_BLOCK),
+			(ssize_t)UDF_BLOCK);
+	diopin_expect_user_bytes(test, chk->uaddr, UDF_BLOCK, 0, buf->seed, false);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, UDF_HEAD, chk, 0, UDF_BLOCK),
+			(ssize_t)UDF_BLOCK);
+	diopin_expect_user_bytes(test, chk->uaddr, UDF_BLOCK, 0, buf->seed, false);
+}
+
 static struct kunit_case diopin_dio_legacy_cases[] = {
 	KUNIT_CASE_PARAM(dio_legacy_roundtrip, legacy_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_async_completes_later, legacy_later_gen_params),
@@ -353,6 +399,7 @@ static struct kunit_case diopin_dio_legacy_cases[] = {
 	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
 	KUNIT_CASE(dio_legacy_refused_before_any_pin),
 	KUNIT_CASE(dio_legacy_sub_block_write_zeroes_new_block),
+	KUNIT_CASE(dio_legacy_async_extending_write_is_sync),
 	{}
 };
 

@@ -31,7 +31,12 @@
 #define REPORT_HEAD	"unreferenced object "
 /* kmemleak reports an object only once it is this old (MSECS_MIN_AGE) */
 #define MIN_AGE_MS	5000
-#define PLANT_SIZE	200
+/*
+ * Larger than any kmalloc cache, so from the page allocator (kmalloc_large):
+ * a slab object's pointer may stay behind in the percpu array its slab
+ * handed it out from (SLUB's sheaves, 7.x), which kmemleak scans.
+ */
+#define PLANT_SIZE	(4 * KMALLOC_MAX_CACHE_SIZE)
 #define PLANT_KEY	0x5a5a5a5a5a5a5a5aUL
 
 /*
@@ -121,12 +126,21 @@ static noinline unsigned long kmemleak_plant(void)
 	return p ? (unsigned long)p ^ PLANT_KEY : 0;
 }
 
-/* Overwrite the stack kmemleak_plant() ran on: no stale copy of p stays. */
-static noinline void kmemleak_scrub_stack(void)
+/*
+ * Overwrite the stack below the caller, where kmemleak_plant() and the
+ * allocator under it ran (deep with KASAN and the stack depot): kmemleak
+ * scans every task's whole stack, so a stale copy of the pointer there
+ * would keep the object referenced. 32 frames of at least 512 bytes each,
+ * not a tail call.
+ */
+static noinline void kmemleak_scrub_stack(unsigned int depth)
 {
-	u8 junk[2048];
+	u8 junk[512];
 
 	memzero_explicit(junk, sizeof(junk));
+	if (depth)
+		kmemleak_scrub_stack(depth - 1);
+	barrier_data(junk);
 }
 
 /*
@@ -145,7 +159,7 @@ static void kmemleak_reports_a_planted_leak(struct kunit *test)
 	KUNIT_ASSERT_NE(test, hidden, 0);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kmemleak_free_plant,
 							   (void *)hidden));
-	kmemleak_scrub_stack();
+	kmemleak_scrub_stack(32);
 	/* by address: the size kmemleak gives is the slab object's */
 	snprintf(head, sizeof(head), REPORT_HEAD "0x%08lx (size ", hidden ^ PLANT_KEY);
 	report = kmemleak_report(test);
@@ -183,7 +197,7 @@ static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
 		KUNIT_EXPECT_NULL(test, rq->bio);
 		diopin_rq_free(test, rq);
 	}
-	kmemleak_scrub_stack();
+	kmemleak_scrub_stack(32);
 	leaked = kmemleak_count(test, kmemleak_report(test), passthrough_leak,
 				ARRAY_SIZE(passthrough_leak), true);
 	KUNIT_EXPECT_EQ_MSG(test, leaked, 0,
