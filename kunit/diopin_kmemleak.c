@@ -31,12 +31,7 @@
 #define REPORT_HEAD	"unreferenced object "
 /* kmemleak reports an object only once it is this old (MSECS_MIN_AGE) */
 #define MIN_AGE_MS	5000
-/*
- * Larger than any kmalloc cache, so from the page allocator (kmalloc_large):
- * a slab object's pointer may stay behind in the percpu array its slab
- * handed it out from (SLUB's sheaves, 7.x), which kmemleak scans.
- */
-#define PLANT_SIZE	(4 * KMALLOC_MAX_CACHE_SIZE)
+#define PLANT_SIZE	200
 #define PLANT_KEY	0x5a5a5a5a5a5a5a5aUL
 
 /*
@@ -111,15 +106,27 @@ static const char * const passthrough_leak[] = {
 	"iov_iter_extract_pages", "blk_rq_map_user_iov",
 };
 
+/*
+ * The planted object comes from a cache of its own: fresh slab pages, no
+ * per-CPU array of recycled kmalloc objects (SLUB's sheaves, 7.x) keeping a
+ * stale copy of its pointer, and a small target for stale values elsewhere.
+ */
+static struct kmem_cache *plant_cache;
+
 static void kmemleak_free_plant(void *hidden)
 {
-	kfree((void *)((unsigned long)hidden ^ PLANT_KEY));
+	kmem_cache_free(plant_cache, (void *)((unsigned long)hidden ^ PLANT_KEY));
+}
+
+static void kmemleak_destroy_plant_cache(void *cache)
+{
+	kmem_cache_destroy(cache);
 }
 
 /* An object whose only pointer is kept scrambled: kmemleak cannot see it. */
 static noinline unsigned long kmemleak_plant(void)
 {
-	u8 *p = kmalloc(PLANT_SIZE, GFP_KERNEL);
+	u8 *p = kmem_cache_alloc(plant_cache, GFP_KERNEL);
 
 	if (p)
 		memset(p, 0xa5, PLANT_SIZE);
@@ -152,10 +159,15 @@ static noinline void kmemleak_scrub_stack(unsigned int depth)
  */
 static void kmemleak_reports_a_planted_leak(struct kunit *test)
 {
-	unsigned long hidden = kmemleak_plant();
+	unsigned long hidden;
 	const char *report;
 	char head[64];
 
+	plant_cache = kmem_cache_create("diopin_kmemleak_plant", PLANT_SIZE, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, plant_cache);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kmemleak_destroy_plant_cache,
+							   plant_cache));
+	hidden = kmemleak_plant();
 	KUNIT_ASSERT_NE(test, hidden, 0);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kmemleak_free_plant,
 							   (void *)hidden));
