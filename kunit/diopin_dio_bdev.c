@@ -236,48 +236,56 @@ static void dio_bdev_bvec_read_borrows_and_does_not_dirty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bad, 2 * P);
 }
 
-struct nowait_case {
+struct flags_case {
 	const char *desc;
+	int ki_flags;
 	bool async;
 	unsigned int npages;
 };
 
-static const struct nowait_case nowait_cases[] = {
-	{ "sync 4 KiB (simple path)", false, 1 },
-	{ "async 16 KiB (single-bio async path)", true, 4 },
+static const struct flags_case flags_cases[] = {
+	{ "IOCB_NOWAIT, sync 4 KiB (simple path)", IOCB_NOWAIT, false, 1 },
+	{ "IOCB_NOWAIT, async 16 KiB (single-bio async path)", IOCB_NOWAIT, true, 4 },
+	{ "IOCB_ALLOC_CACHE, async 16 KiB (single-bio async path)", IOCB_ALLOC_CACHE,
+	  true, 4 },
+	{ "IOCB_ALLOC_CACHE, sync 1.25 MiB (several bios)", IOCB_ALLOC_CACHE, false, 320 },
 };
 
-KUNIT_ARRAY_PARAM_DESC(nowait, nowait_cases, desc);
+KUNIT_ARRAY_PARAM_DESC(flags, flags_cases, desc);
 
 /*
- * Guards: IOCB_NOWAIT on the single-bio block DIO paths
- * (__blkdev_direct_IO_simple() and __blkdev_direct_IO_async() add
- * REQ_NOWAIT to the bio): brd takes nowait bios (BLK_FEAT_NOWAIT), so the
- * write and the read run in full, pins released, the read's pages dirty,
- * the bytes round-trip. (An I/O that needs several bios is -EAGAIN:
- * diopin_fault.fault_nowait_multi_bio_eagain.)
+ * Guards: the io_uring kiocb flags of the block DIO paths. IOCB_NOWAIT on
+ * the single-bio paths (__blkdev_direct_IO_simple() and
+ * __blkdev_direct_IO_async() add REQ_NOWAIT): brd takes nowait bios
+ * (BLK_FEAT_NOWAIT), so the I/O runs in full (an I/O that needs several
+ * bios is -EAGAIN: diopin_fault.fault_nowait_multi_bio_eagain).
+ * IOCB_ALLOC_CACHE (__blkdev_direct_IO() and __blkdev_direct_IO_async()
+ * add REQ_ALLOC_CACHE): the bios come from and go back to the per-CPU bio
+ * cache (bio_put() -> bio_put_percpu_cache()), which must not change what
+ * they release. A write and a read back, every pin released, the read's
+ * pages dirty, the bytes round-trip.
  */
-static void dio_bdev_nowait_single_bio(struct kunit *test)
+static void dio_bdev_iocb_flags(struct kunit *test)
 {
-	const struct nowait_case *c = test->param_value;
+	const struct flags_case *c = test->param_value;
 	struct file *file = bdev_test_file(test);
 	struct diopin_buf *src = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *dst = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, c->npages);
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, c->npages);
 	const struct diopin_seg seg = { 0, c->npages * P };
-	struct diopin_dio_opts o = { .ki_flags = IOCB_NOWAIT };
+	struct diopin_dio_opts o = { .ki_flags = c->ki_flags };
 	struct iov_iter iter;
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, c->async, &o),
 			(ssize_t)seg.len);
-	diopin_expect_pins(test, ssnap, 0, "after the nowait write");
+	diopin_expect_pins(test, ssnap, 0, "after the write");
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, c->async, &o),
 			(ssize_t)seg.len);
-	diopin_expect_pins(test, dsnap, 0, "after the nowait read");
-	diopin_expect_dirty(test, dsnap, true, "after the nowait read");
+	diopin_expect_pins(test, dsnap, 0, "after the read");
+	diopin_expect_dirty(test, dsnap, true, "after the read");
 	diopin_expect_user_bytes(test, dst->uaddr, seg.len, 0, src->seed, false);
 }
 
@@ -364,7 +372,7 @@ static struct kunit_case diopin_dio_bdev_cases[] = {
 	KUNIT_CASE_PARAM(dio_bdev_user_hole, hole_gen_params),
 	KUNIT_CASE(dio_bdev_bvec_read_borrows_and_does_not_dirty),
 	KUNIT_CASE(dio_bdev_split_bio_releases_once),
-	KUNIT_CASE_PARAM(dio_bdev_nowait_single_bio, nowait_gen_params),
+	KUNIT_CASE_PARAM(dio_bdev_iocb_flags, flags_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_sync_waits_for_device, sync_nullb_gen_params),
 	{}
 };

@@ -116,6 +116,38 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 }
 
 /*
+ * Guards: the tail zeroing at the end of iomap_dio_bio_iter(): a write that
+ * ends inside a block past EOF (pos >= i_size) zeroes the rest of that
+ * block with iomap_dio_zero(), so a later size extension cannot expose
+ * stale bytes. A 512-byte write at the start of a recycled 1 KiB block at
+ * EOF; the file is then extended over the whole block (truncate up, no
+ * page cache involved) and read back: 512 bytes written, 512 zeroes, not
+ * the pattern the block held before. The user page is released.
+ */
+static void dio_iomap_subblock_write_at_eof_zeroes_the_tail(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "tail");
+	struct diopin_buf *old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *r = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *wsnap = diopin_snap_take(test, w->pages, 1);
+
+	/* Leave stale pattern in free blocks: write, then truncate to 0. */
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
+			(ssize_t)(4 * P));
+	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
+
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096, w, 0, 512), 512);
+	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(file)), 4096 + 512);
+	diopin_expect_pins(test, wsnap, 0, "after the sub-block write at EOF");
+	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 4096 + 1024), 0);
+
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 4096, r, 0, 1024), 1024);
+	diopin_expect_user_bytes(test, r->uaddr, 512, 0, w->seed, false);
+	diopin_expect_user_bytes(test, r->uaddr + 512, 512, 0, 0, true);
+}
+
+/*
  * Guards: iomap_dio_hole_iter(): reading a hole copies zeroes into the
  * user buffer (iov_iter_zero(), no pins at all), and the data after the
  * hole still comes from the disk.
@@ -352,6 +384,7 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE_PARAM(dio_iomap_roundtrip, iomap_gen_params),
 	KUNIT_CASE_PARAM(dio_iomap_async_completes_later, iomap_later_gen_params),
 	KUNIT_CASE(dio_iomap_subblock_write_zeroes_the_rest),
+	KUNIT_CASE(dio_iomap_subblock_write_at_eof_zeroes_the_tail),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
 	KUNIT_CASE(dio_iomap_user_hole_efault),

@@ -6,7 +6,7 @@
  * A KUnit kernel under QEMU has no user space to copy .gcda files out of
  * debugfs, so after every other suite (the last object of lib/diopin) this
  * one writes the .gcda data of the files in diopin's coverage scope to the
- * console, hex-encoded, one "diopin-gcda: FILE OFFSET HEX" line per 256
+ * console, hex-encoded, one "diopin-gcda: FILE OFFSET HEX" line per 64
  * bytes (convert_to_gcda(), as kernel/gcov/fs.c builds the debugfs files).
  * diopin's scripts/coverage rebuilds the files from the log and merges them
  * with the UML run's. Not part of the posted series.
@@ -18,7 +18,7 @@
 
 #include "../../kernel/gcov/gcov.h"	/* gcov_info_next(), convert_to_gcda() */
 
-#define LINE_BYTES	256
+#define LINE_BYTES	64	/* %*phN prints at most 64 bytes */
 
 /* The scope of diopin's coverage (coverage/scope), as .gcda names. */
 static const char * const scope[] = {
