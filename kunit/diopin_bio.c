@@ -542,25 +542,12 @@ static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
  */
 static void bio_rq_map_user_fault_pins_nothing(struct kunit *test)
 {
-	const struct diopin_seg seg = { 0, 16 * P };
 	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *rest;
-	unsigned int round;
 
 	diopin_buf_punch(test, buf, 0);
 	rest = diopin_snap_take(test, buf->pages + 1, 15);
-	for (round = 0; round < 32; round++) {
-		struct request *rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
-		struct iov_iter iter;
-
-		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-		KUNIT_ASSERT_EQ_MSG(test, blk_rq_map_user_iov(rq->q, rq, NULL, &iter,
-							      GFP_KERNEL), -EFAULT,
-				    "round %u", round);
-		KUNIT_EXPECT_NULL(test, rq->bio);
-		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
-		diopin_rq_free(test, rq);
-	}
+	diopin_rq_map_faulting(test, buf, 32);
 	diopin_expect_pins(test, rest, 0, "after 32 failed mappings");
 	diopin_expect_dirty(test, rest, false, "after 32 failed mappings");
 }

@@ -75,6 +75,20 @@ static void dio_iomap_roundtrip(struct kunit *test)
 }
 
 /*
+ * Leave a stale pattern in free blocks of @file's filesystem: write four
+ * pages with O_DIRECT, then truncate the file to 0. The next allocation
+ * recycles them, so a block a write was to zero shows it if it was not.
+ */
+static void iomap_recycle_blocks(struct kunit *test, struct file *file)
+{
+	struct diopin_buf *old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
+			(ssize_t)(4 * P));
+	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
+}
+
+/*
  * Guards: iomap_dio_zero(): a 512-byte write into a newly allocated 1 KiB
  * block must zero the other half of the block on disk, in a bio that pins
  * nothing. The block is recycled from a truncated file full of pattern, so
@@ -86,7 +100,6 @@ static void dio_iomap_roundtrip(struct kunit *test)
 static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 {
 	struct file *file = iomap_test_file(test, "subblock");
-	struct diopin_buf *old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *r = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *wsnap = diopin_snap_take(test, w->pages, 1);
@@ -94,10 +107,7 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 	struct folio *zero = diopin_iomap_zero_folio();
 	int zero_ref = zero ? folio_ref_count(zero) : 0;
 
-	/* Leave stale pattern in free blocks: write, then truncate to 0. */
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
-			(ssize_t)(4 * P));
-	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
+	iomap_recycle_blocks(test, file);
 
 	/* Second half of block 4 of the file: the first half is padding. */
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096 + 512, w,
@@ -127,15 +137,11 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 static void dio_iomap_subblock_write_at_eof_zeroes_the_tail(struct kunit *test)
 {
 	struct file *file = iomap_test_file(test, "tail");
-	struct diopin_buf *old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *w = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *r = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *wsnap = diopin_snap_take(test, w->pages, 1);
 
-	/* Leave stale pattern in free blocks: write, then truncate to 0. */
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
-			(ssize_t)(4 * P));
-	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
+	iomap_recycle_blocks(test, file);
 
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096, w, 0, 512), 512);
 	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(file)), 4096 + 512);

@@ -202,6 +202,13 @@ dev_t diopin_nullb_dev(struct kunit *test, unsigned int index);
 struct request;
 struct request *diopin_nullb_rq(struct kunit *test, blk_opf_t op);
 void diopin_rq_free(struct kunit *test, struct request *rq);
+/*
+ * @rounds passthrough mappings (blk_rq_map_user_iov(), DRV_IN on nullb0)
+ * of the whole of @buf, whose first page the caller unmapped: each must be
+ * -EFAULT with no bio on the request and the iterator not advanced.
+ */
+void diopin_rq_map_faulting(struct kunit *test, struct diopin_buf *buf,
+			    unsigned int rounds);
 
 /* Write (or read) @len bytes at @pos of @bdev from (into) kernel memory. */
 void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,

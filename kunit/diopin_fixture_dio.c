@@ -127,6 +127,26 @@ void diopin_rq_free(struct kunit *test, struct request *rq)
 	kunit_release_action(test, diopin_rq_free_action, rq);
 }
 
+void diopin_rq_map_faulting(struct kunit *test, struct diopin_buf *buf,
+			    unsigned int rounds)
+{
+	const struct diopin_seg seg = { 0, buf->npages * PAGE_SIZE };
+	unsigned int round;
+
+	for (round = 0; round < rounds; round++) {
+		struct request *rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
+		struct iov_iter iter;
+
+		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
+		KUNIT_ASSERT_EQ_MSG(test, blk_rq_map_user_iov(rq->q, rq, NULL, &iter,
+							      GFP_KERNEL), -EFAULT,
+				    "round %u", round);
+		KUNIT_EXPECT_NULL(test, rq->bio);
+		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
+		diopin_rq_free(test, rq);
+	}
+}
+
 /* ---- O_DIRECT I/O ---- */
 
 struct diopin_aio {
