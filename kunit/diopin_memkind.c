@@ -120,7 +120,8 @@ static void mk_writeback_in_flight(void *arg)
  * read into a MAP_SHARED mapping of a regular file pins the page-cache
  * folios themselves (the FOLL_WRITE fault dirties them through
  * page_mkwrite); writeback then cleans them while the read is in flight
- * on a device that completes later (null_blk), writing the old bytes. At
+ * (polled on null_blk: queued until the test polls it, so the writeback
+ * cannot race the completion), writing the old bytes. At
  * completion bio_check_pages_dirty() finds them clean and has
  * bio_dirty_fn() dirty them again through their mapping before it
  * releases the pins, so the next writeback writes the bytes the read put
@@ -133,7 +134,10 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_SHARED);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
 	struct mk_flight f = { test, file, snap };
-	struct diopin_dio_opts o = { .in_flight = mk_writeback_in_flight, .arg = &f };
+	/* Polled: in flight until polled, however long writeback takes. */
+	struct diopin_dio_opts o = {
+		.ki_flags = IOCB_HIPRI, .in_flight = mk_writeback_in_flight, .arg = &f,
+	};
 	const struct diopin_seg seg = { 0, NPAGES * P };
 	struct iov_iter iter;
 	unsigned int k;
