@@ -248,7 +248,8 @@ static const struct flags_case flags_cases[] = {
 	{ "IOCB_NOWAIT, async 16 KiB (single-bio async path)", IOCB_NOWAIT, true, 4 },
 	{ "IOCB_ALLOC_CACHE, async 16 KiB (single-bio async path)", IOCB_ALLOC_CACHE,
 	  true, 4 },
-	{ "IOCB_ALLOC_CACHE, sync 1.25 MiB (several bios)", IOCB_ALLOC_CACHE, false, 320 },
+	{ "IOCB_ALLOC_CACHE, sync 1.25 MiB (several bios, too many vecs for the cache)",
+	  IOCB_ALLOC_CACHE, false, 320 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(flags, flags_cases, desc);
@@ -259,10 +260,13 @@ KUNIT_ARRAY_PARAM_DESC(flags, flags_cases, desc);
  * __blkdev_direct_IO_async() add REQ_NOWAIT): brd takes nowait bios
  * (BLK_FEAT_NOWAIT), so the I/O runs in full (an I/O that needs several
  * bios is -EAGAIN: diopin_fault.fault_nowait_multi_bio_eagain).
- * IOCB_ALLOC_CACHE (__blkdev_direct_IO() and __blkdev_direct_IO_async()
- * add REQ_ALLOC_CACHE): the bios come from and go back to the per-CPU bio
- * cache (bio_put() -> bio_put_percpu_cache()), which must not change what
- * they release. A write and a read back, every pin released, the read's
+ * IOCB_ALLOC_CACHE (6.12: __blkdev_direct_IO() and __blkdev_direct_IO_async()
+ * add REQ_ALLOC_CACHE; bio_alloc_bioset() keeps it only for at most
+ * BIO_INLINE_VECS vecs, so the 16 KiB bios come from and go back to the
+ * per-CPU bio cache (bio_put_percpu_cache()) and the 1.25 MiB ones are
+ * allocated as usual; 7.2 reads no IOCB_ALLOC_CACHE and takes small bios
+ * from the cache whatever the flags): recycled bios must not change what
+ * is released. A write and a read back, every pin released, the read's
  * pages dirty, the bytes round-trip.
  */
 static void dio_bdev_iocb_flags(struct kunit *test)
@@ -300,10 +304,14 @@ KUNIT_ARRAY_PARAM_DESC(sync_nullb, sync_nullb_shapes, desc);
 
 /*
  * Guards: the sync block DIO paths on a device that completes later, from
- * its timer: __blkdev_direct_IO_simple() and __blkdev_direct_IO() sleep
- * (blk_io_schedule()) until the last bio's end_io wakes them, and only
- * then return; every page released and the read's pages dirty when the
- * call returns, no waiting needed.
+ * its timer: __blkdev_direct_IO_simple() waits in submit_bio_wait() and
+ * releases the pages itself; __blkdev_direct_IO() sleeps
+ * (blk_io_schedule()) until the last bio's blkdev_bio_end_io() wakes it,
+ * which then releases (or check-dirties) that bio's pages. With one CPU
+ * (UML, and QEMU as kunit.py starts it) the timer's completion runs to its
+ * end before the woken submitter does, so every page is released and the
+ * read's pages dirty when the call returns; on several CPUs that last
+ * release could trail the return.
  */
 static void dio_bdev_sync_waits_for_device(struct kunit *test)
 {
@@ -319,9 +327,10 @@ static void dio_bdev_sync_waits_for_device(struct kunit *test)
 /*
  * Guards: block/blk-merge.c bio_split_rw() / get_max_io_size(): one async
  * DIO bio of 1 MiB (__blkdev_direct_IO_async(), BIO_MAX_VECS pages) on a
- * device that takes 64 KiB per request is split into 16 chained bios, each
- * its own request (part_stat ios, counted per request); the clones share
- * the parent's pinned bvecs and release nothing, the parent's
+ * device that takes 64 KiB per request is split into 15 clones chained to
+ * the parent, which carries the last 64 KiB: 16 requests (part_stat ios,
+ * counted per request); the clones share the parent's pinned bvecs and
+ * release nothing, the parent's
  * blkdev_bio_end_io_async() runs once, after the last of them, and releases
  * (or check-dirties) every page exactly once. Written, then read back.
  */

@@ -127,12 +127,14 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 
 /*
  * Guards: the tail zeroing at the end of iomap_dio_bio_iter(): a write that
- * ends inside a block past EOF (pos >= i_size) zeroes the rest of that
- * block with iomap_dio_zero(), so a later size extension cannot expose
- * stale bytes. A 512-byte write at the start of a recycled 1 KiB block at
- * EOF; the file is then extended over the whole block (truncate up, no
- * page cache involved) and read back: 512 bytes written, 512 zeroes, not
- * the pattern the block held before. The user page is released.
+ * ends inside a newly allocated block (IOMAP_F_NEW, so need_zeroout; it is
+ * also past EOF) zeroes the rest of that block with iomap_dio_zero(), so a
+ * later size extension cannot expose stale bytes (the case above covers
+ * the leading pad; the pos >= i_size clause alone is not exercised). A
+ * 512-byte write at the start of a recycled 1 KiB block at EOF; the file is
+ * then extended over the whole block (truncate up, no page cache involved)
+ * and read back: 512 bytes written, 512 zeroes, not the pattern the block
+ * held before. The user page is released.
  */
 static void dio_iomap_subblock_write_at_eof_zeroes_the_tail(struct kunit *test)
 {
@@ -362,11 +364,13 @@ static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
 }
 
 /*
- * Guards: an O_DSYNC O_DIRECT overwrite through iomap
- * (__iomap_dio_rw(): IOMAP_DIO_NEED_SYNC, and IOMAP_DIO_WRITE_THROUGH for
- * a datasync-only write; brd has no volatile write cache, so
- * iomap_dio_bio_iter() may write through with FUA and the completion
- * skips generic_write_sync()): the count, the bytes read back, no pin.
+ * Runs an O_DSYNC O_DIRECT overwrite through iomap (__iomap_dio_rw():
+ * IOMAP_DIO_NEED_SYNC, and IOMAP_DIO_WRITE_THROUGH for a datasync-only
+ * write; brd has no volatile write cache, so the bios may go FUA, which
+ * submit_bio_noacct() then strips, and the completion skips
+ * generic_write_sync()). Asserts what that path must still get right and
+ * what it shares with every write: the count, the bytes read back, no pin;
+ * whether the sync was skipped is not observable here.
  */
 static void dio_iomap_dsync_overwrite(struct kunit *test)
 {

@@ -4,14 +4,16 @@
  * `make debug ARCH=x86_64`).
  *
  * A pin leak shows in a page's refcount, which the other suites check; a
- * leaked page array or bio does not, so this suite runs last (its object is
- * the last line of lib/diopin/Makefile, so its suite is the last in the
- * kunit_test_suites section) and asks kmemleak what the run left behind:
+ * leaked page array or bio does not, so this suite runs after the others
+ * (its object is the last test in lib/diopin/Makefile, so its suite comes
+ * after theirs in the kunit_test_suites section; only diopin's coverage
+ * carrier, in coverage runs alone, follows) and asks kmemleak what the run
+ * left behind:
  * it ages every object past kmemleak's minimum age (5 s), scans twice (an
  * object whose checksum changed since the last scan is not reported yet)
  * and reads /sys/kernel/debug/kmemleak through a kernel mount of debugfs.
- * Every object kmemleak reports fails exactly one case, with the report
- * in the failure message.
+ * Every object kmemleak reports fails exactly one case; kmemleak's report
+ * of the first few goes to the test log just before the failure.
  *
  * kmemleak scans the data sections, every task's stack and every tracked
  * object for values that point into an object: a stale copy of a pointer
@@ -191,7 +193,11 @@ static void kmemleak_reports_a_planted_leak(struct kunit *test)
  * that nothing is left to free. 32 SG_IO-style mappings of 16 pages whose
  * first page is not mapped: -EFAULT every time, and kmemleak must find no
  * array allocated on that path. 6.12.117 leaks one per mapping
- * (tests/known-bugs).
+ * (tests/known-bugs). On 7.2 blk_rq_map_user_iov() extracts straight into
+ * the bio's bvec array (iov_iter_extract_bvecs()) and allocates no page
+ * array, so there the case shows that this path leaks nothing, not
+ * whether iov_iter_extract_user_pages() has the fix
+ * (diopin_iov_extract.extract_fault_frees_callee_array checks that).
  */
 static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
 {

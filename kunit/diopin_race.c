@@ -70,7 +70,12 @@ struct race {
 	int unmap_ret;
 };
 
-/* In flight: every page pinned, not a byte landed. */
+/*
+ * In flight: every page pinned, not a byte landed. Then clean the pages, as
+ * writeback or a swap-out would: the submission dirtied them
+ * (bio_set_pages_dirty()), so only a completion that dirties them again
+ * (bio_check_pages_dirty() -> bio_dirty_fn()) leaves them dirty.
+ */
 static void race_look(struct race *r)
 {
 	unsigned int k;
@@ -79,6 +84,8 @@ static void race_look(struct race *r)
 	for (k = 0; k < NPAGES; k++)
 		r->pinned += folio_maybe_dma_pinned(page_folio(r->buf->pages[k]));
 	r->landed = race_pages_with_dev_bytes(r->buf->pages);
+	for (k = 0; k < NPAGES; k++)
+		folio_clear_dirty(page_folio(r->buf->pages[k]));
 }
 
 static void race_expect_in_flight(struct kunit *test, const struct race *r)
@@ -122,8 +129,9 @@ static void race_wait_then_look(void *arg)
  * at it), block/blk-core.c bio_poll() through iocb_bio_iopoll(), and
  * blkdev_bio_end_io_async() run from the poll: pins held while the request
  * waits (three timer periods: a bio that lost REQ_POLLED would have
- * completed from the timer), bytes landed, pages dirty and released after
- * the poll reaped it.
+ * completed from the timer), bytes landed; the pages, cleaned in flight,
+ * dirtied again by the completion (bio_check_pages_dirty() defers them to
+ * bio_dirty_fn()) and released.
  */
 static void race_polled_read_completes_when_polled(struct kunit *test)
 {
@@ -137,7 +145,7 @@ static void race_polled_read_completes_when_polled(struct kunit *test)
 	race_expect_in_flight(test, &r);
 	diopin_wait_released(test, r.snap);
 	diopin_expect_pins(test, r.snap, 0, "after the poll completed the read");
-	diopin_expect_dirty(test, r.snap, true, "after the poll completed the read");
+	diopin_expect_dirty(test, r.snap, true, "pages cleaned in flight, after the read");
 	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, DEV_SEED, false);
 }
 
@@ -197,10 +205,12 @@ static void race_fork_in_flight(void *arg)
 }
 
 /*
- * Guards: mm/memory.c copy_present_pte() / copy_present_page(): at fork, an
- * anonymous page that may be pinned (folio_maybe_dma_pinned()) is copied
- * for the child at once instead of being shared COW, so the parent keeps
- * the very page the DMA writes to, still mapped writable. A real fork
+ * Guards: mm/memory.c copy_present_ptes(): at fork, an exclusive anonymous
+ * page that may be pinned in an mm that has pinned (MMF_HAS_PINNED,
+ * folio_needs_cow_for_dma()) makes folio_try_dup_anon_rmap_pte() refuse,
+ * and copy_present_page() copies it for the child at once instead of
+ * sharing it COW, so the parent keeps the very page the DMA writes to,
+ * still mapped writable. A real fork
  * (kernel_clone() without CLONE_VM: copy_mm(), dup_mmap()) while the
  * read is queued: the child sees its own pages with the bytes from before
  * the read, the parent's pages stay the pinned ones and get the device's
@@ -229,6 +239,7 @@ static void race_fork_while_read_pinned(struct kunit *test)
 
 	diopin_wait_released(test, r.snap);
 	diopin_expect_pins(test, r.snap, 0, "after the read, the child gone");
+	diopin_expect_dirty(test, r.snap, true, "pages cleaned in flight, after the read");
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)r.buf->uaddr,
 						NPAGES, after), NPAGES);
 	for (k = 0; k < NPAGES; k++)
@@ -279,7 +290,7 @@ static void race_dontneed_in_flight(void *arg)
 struct unmap_case {
 	const char *desc;
 	void (*hook)(void *arg);
-	bool still_mapped;	/* the range is mapped afterwards (fresh pages) */
+	bool still_mapped;	/* the range is mapped afterwards (reads zeroes) */
 };
 
 static const struct unmap_case unmap_cases[] = {
@@ -290,14 +301,15 @@ static const struct unmap_case unmap_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(unmap, unmap_cases, desc);
 
 /*
- * Guards: the pin as the reference that keeps a page alive
- * (mm/gup.c try_grab_folio(): FOLL_PIN adds GUP_PIN_COUNTING_BIAS to the
- * refcount): the buffer is unmapped (zap_pte_range() drops the mapping's
- * reference) while the polled read is queued; the pinned pages must stay
- * allocated, receive the device's bytes when the read is polled, be dirtied
- * and released by the completion, and be left with the one reference this
- * test holds, mapped nowhere. After MADV_DONTNEED the range faults in
- * fresh zero-filled pages: the bytes went to the old ones.
+ * Guards: the pin as the reference that keeps a page alive (GUP-fast's
+ * try_grab_folio_fast(): FOLL_PIN adds GUP_PIN_COUNTING_BIAS to the
+ * refcount): the buffer is unmapped (the zap hands the mapping's reference
+ * to the mmu_gather, dropped at tlb_finish_mmu()) while the polled read is
+ * queued; the pinned pages must stay allocated, receive the device's bytes
+ * when the read is polled, be dirtied again by the completion (cleaned in
+ * flight, bio_dirty_fn()) and released, and be left with the one reference
+ * this test holds, mapped nowhere. After MADV_DONTNEED the range reads back
+ * zeroes (the zero page): the bytes went to the old pages.
  */
 static void race_unmap_while_read_pinned(struct kunit *test)
 {
@@ -316,13 +328,18 @@ static void race_unmap_while_read_pinned(struct kunit *test)
 
 	KUNIT_EXPECT_EQ_MSG(test, race_pages_with_dev_bytes(r.buf->pages), NPAGES,
 			    "unmapped pages that received the read's bytes");
-	lru_add_drain_all();
 	for (k = 0; k < NPAGES; k++) {
 		struct folio *folio = page_folio(r.buf->pages[k]);
 		int i;
 
+		/* released from bio_dirty_fn(), a workqueue */
 		for (i = 0; i < 250 && folio_maybe_dma_pinned(folio); i++)
 			msleep(20);
+	}
+	lru_add_drain_all();
+	for (k = 0; k < NPAGES; k++) {
+		struct folio *folio = page_folio(r.buf->pages[k]);
+
 		KUNIT_EXPECT_FALSE_MSG(test, folio_maybe_dma_pinned(folio),
 				       "page %u still pinned", k);
 		KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
@@ -330,7 +347,7 @@ static void race_unmap_while_read_pinned(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
 				    "page %u still mapped", k);
 		KUNIT_EXPECT_TRUE_MSG(test, folio_test_dirty(folio),
-				      "page %u: the completion did not dirty it", k);
+				      "page %u, cleaned in flight: not dirtied again", k);
 	}
 	if (c->still_mapped)
 		diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, 0, true);
