@@ -23,9 +23,11 @@
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
+#include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <linux/workqueue.h>
 #include <kunit/test.h>
 
 #include "diopin_fixture.h"
@@ -585,6 +587,154 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 	diopin_expect_user_bytes(test, chk->uaddr, 320 * P, 0, old->seed, false);
 }
 
+/* ---- a frozen request queue: REQ_NOWAIT bios refused with BLK_STS_AGAIN ---- */
+
+#define THAW_MS		500
+
+/*
+ * The queue of a disk, frozen (blk_freeze_queue_start_non_owner():
+ * __bio_queue_enter() then ends a REQ_NOWAIT bio with BLK_STS_AGAIN,
+ * bio_wouldblock_error(), and makes any other wait) until @thaw runs,
+ * THAW_MS after the freeze, or the test ends.
+ */
+struct frozen_queue {
+	struct request_queue *q;
+	struct delayed_work thaw;
+	bool thawed;
+};
+
+static void frozen_queue_thaw(struct work_struct *work)
+{
+	struct frozen_queue *fq = container_of(to_delayed_work(work),
+					       struct frozen_queue, thaw);
+
+	blk_mq_unfreeze_queue_non_owner(fq->q);
+	WRITE_ONCE(fq->thawed, true);
+}
+
+static void frozen_queue_release(void *arg)
+{
+	struct frozen_queue *fq = arg;
+
+	cancel_delayed_work_sync(&fq->thaw);
+	if (!READ_ONCE(fq->thawed))
+		frozen_queue_thaw(&fq->thaw.work);
+}
+
+static struct frozen_queue *frozen_queue_start(struct kunit *test,
+					       struct block_device *bdev)
+{
+	struct frozen_queue *fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, fq);
+	fq->q = bdev_get_queue(bdev);
+	INIT_DELAYED_WORK(&fq->thaw, frozen_queue_thaw);
+	blk_freeze_queue_start_non_owner(fq->q);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, frozen_queue_release, fq));
+	blk_mq_freeze_queue_wait(fq->q);
+	schedule_delayed_work(&fq->thaw, msecs_to_jiffies(THAW_MS));
+	return fq;
+}
+
+struct frozen_case {
+	const char *desc;
+	enum fault_path path;
+	int rw;
+	bool async;
+};
+
+static const struct frozen_case frozen_cases[] = {
+	{ "block/fops.c simple, sync read 16 KiB", PATH_BDEV, READ, false },
+	{ "block/fops.c simple, sync write 16 KiB", PATH_BDEV, WRITE, false },
+	{ "block/fops.c async, read 16 KiB", PATH_BDEV, READ, true },
+	{ "block/fops.c async, write 16 KiB", PATH_BDEV, WRITE, true },
+	{ "fs/direct-io.c on vfat, sync overwrite 16 KiB", PATH_LEGACY, WRITE,
+	  false },
+	{ "fs/direct-io.c on vfat, async overwrite 16 KiB", PATH_LEGACY, WRITE,
+	  true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(frozen, frozen_cases, desc);
+
+/* A vfat file whose first 4 pages are allocated. */
+static struct file *frozen_vfat_file(struct kunit *test, struct vfsmount **mnt)
+{
+	struct file *file;
+	loff_t pos = 0;
+	void *zero;
+
+	*mnt = diopin_fs_mount(test, &diopin_image_vfat, FAULT_LEGACY);
+	file = diopin_fs_open(test, *mnt, "data", O_RDWR | O_CREAT);
+	zero = kunit_kzalloc(test, VFAT_PREALLOC, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, zero);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, VFAT_PREALLOC, &pos),
+			(ssize_t)VFAT_PREALLOC);
+	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
+	kunit_kfree(test, zero);
+	diopin_fs_close(test, file);
+	return diopin_fs_open(test, *mnt, "data", O_RDWR | O_DIRECT);
+}
+
+/*
+ * Guards: REQ_NOWAIT on the O_DIRECT bios of IOCB_NOWAIT calls, and what
+ * each path makes of a bio the block layer would not wait for
+ * (BLK_STS_AGAIN): block/fops.c's simple path (blk_status_to_errno() after
+ * submit_bio_wait()) and async path (blkdev_bio_end_io_async()) return
+ * -EAGAIN; 6.12's fs/direct-io.c sets REQ_NOWAIT on writes and
+ * dio_bio_complete() turns BLK_STS_AGAIN into -EAGAIN (any other error is
+ * -EIO). The call returns while the queue is still frozen, every pin
+ * released, a read's pages dirtied (at submission, or by
+ * bio_release_pages()), nothing moved. 7.2's fs/direct-io.c has no
+ * IOCB_NOWAIT support (DIOPIN_LEGACY_DIO_NOWAIT 0): its write waits for
+ * the thaw and completes in full.
+ */
+static void fault_nowait_frozen_queue_eagain(struct kunit *test)
+{
+	const struct frozen_case *c = test->param_value;
+	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
+	const struct diopin_seg seg = { 0, 4 * P };
+	bool refused = c->path == PATH_BDEV || DIOPIN_LEGACY_DIO_NOWAIT;
+	struct diopin_buf *old, *chk;
+	struct block_device *bdev;
+	struct frozen_queue *fq;
+	struct diopin_snap *snap;
+	struct vfsmount *mnt;
+	struct iov_iter iter;
+	struct file *file;
+	ssize_t ret;
+
+	if (c->path == PATH_BDEV) {
+		file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+		bdev = file_bdev(file);
+	} else {
+		file = frozen_vfat_file(test, &mnt);
+		bdev = mnt->mnt_sb->s_bdev;
+	}
+	invalidate_mapping_pages(file->f_mapping, 0, -1);
+	old = diopin_dio_prefill(test, file, 4, buf);
+	KUNIT_ASSERT_EQ_MSG(test, file->f_mapping->nrpages, 0,
+			    "the file has cached pages: IOCB_NOWAIT would stop there");
+	snap = diopin_snap_take(test, buf->pages, 4);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF,
+			  c->rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+	fq = frozen_queue_start(test, bdev);
+	ret = diopin_dio_ex(file, c->rw, 0, &iter, c->async, &nowait);
+	KUNIT_EXPECT_EQ_MSG(test, !READ_ONCE(fq->thawed), refused,
+			    "the call returned %s the queue was thawed",
+			    READ_ONCE(fq->thawed) ? "after" : "before");
+	KUNIT_EXPECT_EQ(test, ret, refused ? (ssize_t)-EAGAIN : (ssize_t)seg.len);
+	frozen_queue_release(fq);
+	diopin_expect_pins(test, snap, 0, "after the call");
+	diopin_expect_dirty(test, snap, c->rw == READ, "after the call");
+	diopin_clear_dirty(snap);
+	diopin_expect_user_bytes(test, buf->uaddr, seg.len, 0, buf->seed, false);
+	chk = diopin_dio_readback(test, file, 4);
+	diopin_expect_user_bytes(test, chk->uaddr, seg.len, 0,
+				 refused ? old->seed : buf->seed, false);
+}
+
 /*
  * Guards: the -EFAULT branch of __blkdev_direct_IO()'s loop (block/fops.c):
  * a hole at page 300 of 320 leaves the first bio (256 pages) and a second
@@ -779,6 +929,7 @@ static struct kunit_case diopin_fault_cases[] = {
 	KUNIT_CASE(fault_alloc_passthrough_map),
 	KUNIT_CASE(fault_passthrough_map_too_big_einval),
 	KUNIT_CASE(fault_nowait_multi_bio_eagain),
+	KUNIT_CASE_PARAM(fault_nowait_frozen_queue_eagain, frozen_gen_params),
 	KUNIT_CASE(fault_multi_bio_user_hole_efault),
 	KUNIT_CASE(fault_hipri_on_brd_eopnotsupp),
 	KUNIT_CASE(fault_atomic_write_on_brd_einval),

@@ -99,10 +99,16 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * (its pages dirtied); 7.2's maps everything into one bio, which
  * blk_rq_append_bio() refuses whole (bio_split_io_at(): -EREMOTEIO, made
  * -EINVAL) and releases clean. -EINVAL and no pin either way.
+ *
+ * DIOPIN_LEGACY_DIO_NOWAIT: 6.12's fs/direct-io.c puts REQ_NOWAIT on the
+ * write bios of an IOCB_NOWAIT call and makes a BLK_STS_AGAIN completion
+ * -EAGAIN (dio_bio_complete()); 7.2's reads no IOCB_NOWAIT, so its bios
+ * wait like any other (ocfs2 sets FMODE_NOWAIT and uses it on both).
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
 #define DIOPIN_MAP_USER_CHAINS_BIOS	0
+#define DIOPIN_LEGACY_DIO_NOWAIT	0
 
 /*
  * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
