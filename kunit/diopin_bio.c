@@ -457,6 +457,146 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
+/* ---- zone append, on a zoned null_blk ---- */
+
+#define APPEND_MAX_SECTORS	16	/* the device's zone append limit: 8 KiB */
+#define APPEND_MAX		(APPEND_MAX_SECTORS << SECTOR_SHIFT)
+#define APPEND_ZONE		DIOPIN_ZONE_SECTORS	/* zone 1 */
+
+struct append_case {
+	const char *desc;
+	enum diopin_iter_type type;
+	struct diopin_seg segs[3];
+	unsigned int nsegs;
+};
+
+static const struct append_case append_cases[] = {
+	{ "UBUF 8 KiB, two pages", DIOPIN_UBUF, { { 0, 2 * P } }, 1 },
+	{ "IOVEC: both halves of page 0, then page 1", DIOPIN_IOVEC,
+	  { { 0, P / 2 }, { P / 2, P / 2 }, { P, P } }, 3 },
+};
+
+KUNIT_ARRAY_PARAM_DESC(append, append_cases, desc);
+
+/*
+ * Guards: zone append bios from user memory (zonefs, btrfs and zoned XFS
+ * write this way): 6.12's __bio_iov_iter_get_pages() adds each folio with
+ * bio_iov_add_zone_append_folio() (bio_add_hw_folio() under the zone
+ * append limit), which drops the extra pin of a same-page merge as the
+ * normal path does (one pin per page; one per segment from v7.0,
+ * DIOPIN_BIO_MERGES_SAME_PAGE); the device writes each bio at the zone's
+ * write pointer and reports where in bi_sector; bio_release_pages()
+ * returns every page to its baseline. Two appends to zone 1: the first
+ * lands at its start, the second right after it, and the zone holds the
+ * user's bytes twice.
+ */
+static void bio_zone_append_lands_at_write_pointer(struct kunit *test)
+{
+	const struct append_case *c = test->param_value;
+	struct block_device *bdev =
+		file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
+	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
+	struct page *distinct[4];
+	struct diopin_snap *snap;
+	struct iov_iter iter;
+	unsigned int round;
+	struct bio *bio;
+	size_t total;
+	u8 *kbuf;
+
+	snap = diopin_snap_take(test, distinct,
+				seg_pages(buf, c->segs, c->nsegs, distinct));
+	for (round = 0; round < 2; round++) {
+		total = diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf,
+					  c->segs, c->nsegs);
+		KUNIT_ASSERT_EQ(test, total, APPEND_MAX);
+		bio = bio_test_alloc(test, bdev, 4, REQ_OP_ZONE_APPEND);
+		bio->bi_iter.bi_sector = APPEND_ZONE;
+		KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
+		KUNIT_EXPECT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
+		KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
+		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
+		KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs,
+						       c->nsegs), total);
+		diopin_expect_pins(test, snap, 1, "in the zone append bio");
+		KUNIT_ASSERT_EQ(test, submit_bio_wait(bio), 0);
+		KUNIT_EXPECT_EQ_MSG(test, bio->bi_iter.bi_sector,
+				    (sector_t)(APPEND_ZONE + round * APPEND_MAX_SECTORS),
+				    "append %u landed elsewhere", round + 1);
+		diopin_expect_pins(test, snap, 1, "appended, not yet released");
+		bio_test_release(test, bio, false);
+		diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
+		diopin_expect_dirty(test, snap, false, "write source");
+	}
+	kbuf = kunit_kzalloc(test, 2 * APPEND_MAX, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	diopin_bdev_rw(test, bdev, REQ_OP_READ,
+		       (loff_t)APPEND_ZONE << SECTOR_SHIFT, kbuf, 2 * APPEND_MAX);
+	for (round = 0; round < 2; round++)
+		KUNIT_EXPECT_EQ_MSG(test,
+				    diopin_pattern_mismatch(kbuf + round * APPEND_MAX,
+							    APPEND_MAX, 0, buf->seed),
+				    APPEND_MAX, "zone bytes of append %u", round + 1);
+}
+
+struct append_cap_case {
+	const char *desc;
+	enum diopin_iter_type type;
+};
+
+static const struct append_cap_case append_cap_cases[] = {
+	{ "UBUF 16 KiB: pinned up to the limit", DIOPIN_UBUF },
+	{ "BVEC 16 KiB: borrowed, bi_size set to the limit", DIOPIN_BVEC },
+};
+
+KUNIT_ARRAY_PARAM_DESC(append_cap, append_cap_cases, desc);
+
+/*
+ * Guards: the zone append limit in 6.12's bio_iov_iter_get_pages()
+ * (DIOPIN_BIO_CAPS_ZONE_APPEND): a user iterator larger than the limit
+ * fills the bio up to it, bio_add_hw_folio() refuses the next folio
+ * (bio_iov_add_zone_append_folio(): -EINVAL, which ends the loop with the
+ * bio non-empty: 0), the pages not added are unpinned at once
+ * (bio_release_page()) and the iterator reverted to just after the bio;
+ * a BVEC iterator's bio gets bi_size min(count, limit) in
+ * bio_iov_bvec_set() and the iterator advances by that. 7.2.13 leaves the
+ * limit to the submitter (bio_split_zone_append() refuses to split): the
+ * bio takes all 16 KiB. Released unsubmitted: every page at baseline.
+ */
+static void bio_zone_append_capped_at_limit(struct kunit *test)
+{
+	const struct append_cap_case *c = test->param_value;
+	bool user = c->type == DIOPIN_UBUF;
+	struct block_device *bdev =
+		file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
+	const struct diopin_seg seg = { 0, 4 * P };
+	size_t taken = DIOPIN_BIO_CAPS_ZONE_APPEND ? APPEND_MAX : seg.len;
+	unsigned int in = taken / P;
+	struct diopin_snap *inside, *beyond = NULL;
+	struct diopin_buf *buf;
+	struct iov_iter iter;
+	struct bio *bio;
+
+	buf = user ? diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT) :
+		     diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
+	inside = diopin_snap_take(test, buf->pages, in);
+	if (in < 4)
+		beyond = diopin_snap_take(test, buf->pages + in, 4 - in);
+	diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf, &seg, 1);
+	bio = bio_test_alloc(test, bdev, user ? 4 : 0, REQ_OP_ZONE_APPEND);
+	bio->bi_iter.bi_sector = APPEND_ZONE;
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
+
+	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, taken);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len - taken);
+	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
+	diopin_expect_pins(test, inside, user ? 1 : 0, "in the bio");
+	if (beyond)
+		diopin_expect_pins(test, beyond, 0, "past the zone append limit");
+	bio_test_release(test, bio, false);
+	diopin_expect_pins(test, inside, 0, "after bio_release_pages()");
+}
+
 /* ---- passthrough: blk_rq_map_user_iov() on a blk-mq queue ---- */
 
 struct map_case {
@@ -560,6 +700,8 @@ static struct kunit_case diopin_bio_cases[] = {
 	KUNIT_CASE(bio_check_pages_dirty_releases_at_once),
 	KUNIT_CASE(bio_check_pages_dirty_redirties_later),
 	KUNIT_CASE(bio_read_into_pinned_user_pages),
+	KUNIT_CASE_PARAM(bio_zone_append_lands_at_write_pointer, append_gen_params),
+	KUNIT_CASE_PARAM(bio_zone_append_capped_at_limit, append_cap_gen_params),
 	KUNIT_CASE_PARAM(bio_rq_map_user_pins_until_unmap, map_gen_params),
 	KUNIT_CASE(bio_rq_map_user_fault_pins_nothing),
 	{}

@@ -196,6 +196,19 @@ struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
  */
 dev_t diopin_nullb_dev(struct kunit *test, unsigned int index);
 /*
+ * A zoned null_blk disk, DIOPIN_ZONED_NAME, made through configfs
+ * (nullb/<name>/: memory-backed, DIOPIN_ZONED_MB, sequential zones of
+ * DIOPIN_ZONE_MB, zone append limited to @append_max_sectors) and opened
+ * as a file; closed, powered off and removed when the test ends. Needs
+ * CONFIG_BLK_DEV_ZONED=y.
+ */
+#define DIOPIN_ZONED_NAME	"diopinz"
+#define DIOPIN_ZONED_MB		16
+#define DIOPIN_ZONE_MB		4
+#define DIOPIN_ZONE_SECTORS	(DIOPIN_ZONE_MB << (20 - SECTOR_SHIFT))
+struct file *diopin_nullb_zoned_open(struct kunit *test,
+				     unsigned int append_max_sectors);
+/*
  * A passthrough request (REQ_OP_DRV_IN/OUT) on nullb0's blk-mq queue, freed
  * when the test ends; diopin_rq_free() frees it now.
  */

@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/mount.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kunit/resource.h>
@@ -91,6 +92,91 @@ dev_t diopin_nullb_dev(struct kunit *test, unsigned int index)
 	devt = dev->devt;
 	put_device(dev);
 	return devt;
+}
+
+/* ---- a zoned null_blk device, made through configfs ---- */
+
+struct diopin_zoned {
+	struct vfsmount *mnt;
+	struct path nullb;	/* configfs's nullb/ */
+};
+
+static void diopin_zoned_remove(void *arg)
+{
+	struct diopin_zoned *z = arg;
+	int err = diopin_rmdir_at(z->nullb.dentry, DIOPIN_ZONED_NAME);
+
+	WARN(err, "diopin: rmdir nullb/%s: %d\n", DIOPIN_ZONED_NAME, err);
+	path_put(&z->nullb);
+	kern_unmount(z->mnt);
+}
+
+static void diopin_zoned_set(struct kunit *test, struct diopin_zoned *z,
+			     const char *attr, unsigned int val)
+{
+	char path[64], buf[16];
+	struct file *file;
+	loff_t pos = 0;
+	ssize_t ret;
+	int len;
+
+	snprintf(path, sizeof(path), "nullb/%s/%s", DIOPIN_ZONED_NAME, attr);
+	len = snprintf(buf, sizeof(buf), "%u\n", val);
+	file = file_open_root_mnt(z->mnt, path, O_WRONLY, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "opening configfs %s: %ld",
+			       path, PTR_ERR(file));
+	ret = kernel_write(file, buf, len, &pos);
+	fput(file);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)len,
+			    "configfs %s = %u: %zd (CONFIG_BLK_DEV_ZONED=y?)",
+			    path, val, ret);
+}
+
+struct file *diopin_nullb_zoned_open(struct kunit *test,
+				     unsigned int append_max_sectors)
+{
+	struct diopin_zoned *z = kunit_kzalloc(test, sizeof(*z), GFP_KERNEL);
+	struct file_system_type *type;
+	struct device *dev;
+	dev_t devt;
+	int err;
+
+	KUNIT_ASSERT_TRUE_MSG(test, IS_ENABLED(CONFIG_BLK_DEV_ZONED),
+			      "a zoned null_blk needs CONFIG_BLK_DEV_ZONED=y");
+	KUNIT_ASSERT_NOT_NULL(test, z);
+	type = get_fs_type("configfs");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no configfs (CONFIG_CONFIGFS_FS=y?)");
+	z->mnt = kern_mount(type);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(z->mnt), "mounting configfs: %ld",
+			       PTR_ERR(z->mnt));
+	err = vfs_path_lookup(z->mnt->mnt_root, z->mnt, "nullb", 0, &z->nullb);
+	if (err)
+		kern_unmount(z->mnt);
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "no nullb/ in configfs (null_blk built in?)");
+	err = diopin_mkdir_at(z->nullb.dentry, DIOPIN_ZONED_NAME);
+	if (err) {
+		path_put(&z->nullb);
+		kern_unmount(z->mnt);
+	}
+	KUNIT_ASSERT_EQ_MSG(test, err, 0, "mkdir nullb/%s", DIOPIN_ZONED_NAME);
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_zoned_remove, z));
+
+	diopin_zoned_set(test, z, "size", DIOPIN_ZONED_MB);
+	diopin_zoned_set(test, z, "memory_backed", 1);
+	diopin_zoned_set(test, z, "zoned", 1);
+	diopin_zoned_set(test, z, "zone_size", DIOPIN_ZONE_MB);
+	diopin_zoned_set(test, z, "zone_nr_conv", 0);
+	diopin_zoned_set(test, z, "zone_append_max_sectors", append_max_sectors);
+	diopin_zoned_set(test, z, "power", 1);
+
+	dev = class_find_device_by_name(&block_class, DIOPIN_ZONED_NAME);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "null_blk made no disk %s",
+				  DIOPIN_ZONED_NAME);
+	devt = dev->devt;
+	put_device(dev);
+	return diopin_bdev_open(test, devt);
 }
 
 static void diopin_put_device_action(void *dev)

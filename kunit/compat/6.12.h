@@ -59,6 +59,46 @@ static inline int diopin_mknod(const char *path, dev_t dev)
 	return err;
 }
 
+/*
+ * mkdir and rmdir of @name in @parent on a kernel mount (configfs), no
+ * permission check: 6.12 locks the parent and looks the name up itself
+ * (lookup_one_len()); vfs_mkdir() returns an int.
+ */
+static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
+{
+	struct inode *dir = d_inode(parent);
+	struct dentry *dentry;
+	int err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	dentry = lookup_one_len(name, parent, strlen(name));
+	err = PTR_ERR_OR_ZERO(dentry);
+	if (!err) {
+		err = vfs_mkdir(&nop_mnt_idmap, dir, dentry, 0755);
+		dput(dentry);
+	}
+	inode_unlock(dir);
+	return err;
+}
+
+static inline int diopin_rmdir_at(struct dentry *parent, const char *name)
+{
+	struct inode *dir = d_inode(parent);
+	struct dentry *dentry;
+	int err;
+
+	inode_lock_nested(dir, I_MUTEX_PARENT);
+	dentry = lookup_one_len(name, parent, strlen(name));
+	err = PTR_ERR_OR_ZERO(dentry);
+	if (!err) {
+		err = d_really_is_positive(dentry) ?
+		      vfs_rmdir(&nop_mnt_idmap, dir, dentry) : -ENOENT;
+		dput(dentry);
+	}
+	inode_unlock(dir);
+	return err;
+}
+
 /* vfs_parse_fs_string() lost its length argument in v6.18. */
 static inline int diopin_parse_fs_string(struct fs_context *fc,
 					 const char *key, const char *value)
@@ -103,11 +143,17 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * write bios of an IOCB_NOWAIT call and makes a BLK_STS_AGAIN completion
  * -EAGAIN (dio_bio_complete()); 7.2's reads no IOCB_NOWAIT, so its bios
  * wait like any other (ocfs2 sets FMODE_NOWAIT and uses it on both).
+ *
+ * DIOPIN_BIO_CAPS_ZONE_APPEND: 6.12's bio_iov_iter_get_pages() keeps a
+ * REQ_OP_ZONE_APPEND bio within the queue's zone append limit
+ * (bio_iov_add_zone_append_folio(), and bio_iov_bvec_set() for ITER_BVEC);
+ * 7.2's has no zone append branch: the submitter sizes the bio.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	1
 #define DIOPIN_BVEC_SET_SETS_VCNT	1
 #define DIOPIN_MAP_USER_CHAINS_BIOS	1
 #define DIOPIN_LEGACY_DIO_NOWAIT	1
+#define DIOPIN_BIO_CAPS_ZONE_APPEND	1
 
 /*
  * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes

@@ -60,6 +60,37 @@ static inline int diopin_mknod(const char *path, dev_t dev)
 	return err;
 }
 
+/*
+ * mkdir and rmdir of @name in @parent on a kernel mount (configfs), no
+ * permission check: since v6.19 start_creating_noperm() and
+ * start_removing_noperm() lock and look up, vfs_mkdir() returns the dentry
+ * (v6.15) and both take a delegated_inode.
+ */
+static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
+{
+	struct dentry *dentry = start_creating_noperm(parent, &QSTR(name));
+
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	dentry = vfs_mkdir(&nop_mnt_idmap, d_inode(parent), dentry, 0755, NULL);
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);	/* vfs_mkdir() ended the dirop */
+	end_creating(dentry);
+	return 0;
+}
+
+static inline int diopin_rmdir_at(struct dentry *parent, const char *name)
+{
+	struct dentry *dentry = start_removing_noperm(parent, &QSTR(name));
+	int err;
+
+	if (IS_ERR(dentry))
+		return PTR_ERR(dentry);
+	err = vfs_rmdir(&nop_mnt_idmap, d_inode(parent), dentry, NULL);
+	end_removing(dentry);
+	return err;
+}
+
 /* vfs_parse_fs_string() lost its length argument in v6.18. */
 static inline int diopin_parse_fs_string(struct fs_context *fc,
 					 const char *key, const char *value)
@@ -104,11 +135,17 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * write bios of an IOCB_NOWAIT call and makes a BLK_STS_AGAIN completion
  * -EAGAIN (dio_bio_complete()); 7.2's reads no IOCB_NOWAIT, so its bios
  * wait like any other (ocfs2 sets FMODE_NOWAIT and uses it on both).
+ *
+ * DIOPIN_BIO_CAPS_ZONE_APPEND: 6.12's bio_iov_iter_get_pages() keeps a
+ * REQ_OP_ZONE_APPEND bio within the queue's zone append limit
+ * (bio_iov_add_zone_append_folio(), and bio_iov_bvec_set() for ITER_BVEC);
+ * 7.2's has no zone append branch: the submitter sizes the bio.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
 #define DIOPIN_MAP_USER_CHAINS_BIOS	0
 #define DIOPIN_LEGACY_DIO_NOWAIT	0
+#define DIOPIN_BIO_CAPS_ZONE_APPEND	0
 
 /*
  * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
