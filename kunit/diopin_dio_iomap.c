@@ -363,29 +363,54 @@ static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
 	diopin_clear_dirty(snap);
 }
 
+struct sync_case {
+	const char *desc;
+	int ki_flags;
+	bool inode_written;
+};
+
+static const struct sync_case sync_cases[] = {
+	{ "O_DSYNC: written through, no sync at completion", IOCB_DSYNC, false },
+	{ "O_SYNC: generic_write_sync() writes the inode", IOCB_DSYNC | IOCB_SYNC,
+	  true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(sync, sync_cases, desc);
+
 /*
- * Runs an O_DSYNC O_DIRECT overwrite through iomap (__iomap_dio_rw():
- * IOMAP_DIO_NEED_SYNC, and IOMAP_DIO_WRITE_THROUGH for a datasync-only
- * write; brd has no volatile write cache, so the bios may go FUA, which
- * submit_bio_noacct() then strips, and the completion skips
- * generic_write_sync()). Asserts what that path must still get right and
- * what it shares with every write: the count, the bytes read back, no pin;
- * whether the sync was skipped is not observable here.
+ * Guards: the sync completion of iomap DIO writes. __iomap_dio_rw() sets
+ * IOMAP_DIO_NEED_SYNC for O_DSYNC and O_SYNC, and IOMAP_DIO_WRITE_THROUGH
+ * only for a datasync-only write: on brd (no volatile write cache) its
+ * bios go FUA (stripped by submit_bio_noacct()) and the flag clears
+ * NEED_SYNC, so nothing syncs at completion; an O_SYNC write keeps
+ * NEED_SYNC and iomap_dio_complete() calls generic_write_sync(), whose
+ * ext2_fsync() writes the inode that the write's timestamp update
+ * dirtied. Observed through the inode's I_DIRTY_SYNC: set before the call
+ * (the file was just created and written), clear after an O_SYNC write,
+ * still set after an O_DSYNC one. And what every write must get right:
+ * the count, the bytes read back, no pin left.
  */
-static void dio_iomap_dsync_overwrite(struct kunit *test)
+static void dio_iomap_sync_overwrite(struct kunit *test)
 {
-	struct file *file = iomap_test_file(test, "dsync");
+	const struct sync_case *c = test->param_value;
+	struct file *file = iomap_test_file(test, "sync");
+	struct inode *inode = file_inode(file);
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	struct diopin_dio_opts o = { .ki_flags = IOCB_DSYNC };
+	struct diopin_dio_opts o = { .ki_flags = c->ki_flags };
 	const struct diopin_seg seg = { 0, 4 * P };
 	struct iov_iter iter;
 
 	diopin_dio_prefill(test, file, 4, buf);
+	KUNIT_ASSERT_TRUE_MSG(test, diopin_inode_state(inode) & I_DIRTY_SYNC,
+			      "the new file's inode is not dirty before the write");
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, false, &o),
 			(ssize_t)seg.len);
-	diopin_expect_pins(test, snap, 0, "after the dsync write");
+	KUNIT_EXPECT_EQ_MSG(test, !(diopin_inode_state(inode) & I_DIRTY_SYNC),
+			    c->inode_written, "inode state %#x after the write",
+			    (unsigned int)diopin_inode_state(inode));
+	diopin_expect_pins(test, snap, 0, "after the write");
 	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 4)->uaddr,
 				 seg.len, 0, buf->seed, false);
 }
@@ -400,7 +425,7 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE(dio_iomap_user_hole_efault),
 	KUNIT_CASE(dio_iomap_refused_before_any_pin),
 	KUNIT_CASE(dio_iomap_nowait_read_over_dirty_cache),
-	KUNIT_CASE(dio_iomap_dsync_overwrite),
+	KUNIT_CASE_PARAM(dio_iomap_sync_overwrite, sync_gen_params),
 	{}
 };
 

@@ -99,6 +99,12 @@ static inline int diopin_rmdir_at(struct dentry *parent, const char *name)
 	return err;
 }
 
+/* inode->i_state, read once: a plain field in 6.12. */
+static inline unsigned long diopin_inode_state(struct inode *inode)
+{
+	return READ_ONCE(inode->i_state);
+}
+
 /* vfs_parse_fs_string() lost its length argument in v6.18. */
 static inline int diopin_parse_fs_string(struct fs_context *fc,
 					 const char *key, const char *value)

@@ -91,6 +91,12 @@ static inline int diopin_rmdir_at(struct dentry *parent, const char *name)
 	return err;
 }
 
+/* inode->i_state, read once: inode_state_read_once() in 7.2. */
+static inline unsigned long diopin_inode_state(struct inode *inode)
+{
+	return inode_state_read_once(inode);
+}
+
 /* vfs_parse_fs_string() lost its length argument in v6.18. */
 static inline int diopin_parse_fs_string(struct fs_context *fc,
 					 const char *key, const char *value)
