@@ -315,6 +315,42 @@ static void dio_iomap_refused_before_any_pin(struct kunit *test)
 }
 
 /*
+ * Guards: the error of a refused O_DIRECT write through iomap reaching the
+ * caller: a write from a buffer off the device's DMA alignment is refused
+ * before a page is pinned (6.12: bdev_iter_is_aligned() in
+ * iomap_dio_bio_iter(); 7.2: bio_iov_iter_get_pages() in
+ * iomap_dio_bio_iter_one()) and the call returns -EINVAL with the file,
+ * the page cache and the iterator untouched. 6.12's iomap_iter() lets that
+ * error win over ext2_iomap_end()'s -ENOTBLK ("fall back to buffered" for
+ * a direct write that wrote nothing); 7.2.13's iomap_iter_continue()
+ * returns ->iomap_end()'s error first, __iomap_dio_rw() makes -ENOTBLK 0,
+ * and ext2 writes the misaligned buffer through the page cache and returns
+ * its length (tests/known-bugs).
+ */
+static void dio_iomap_misaligned_write_einval(struct kunit *test)
+{
+	struct file *file = iomap_test_file(test, "misaligned");
+	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
+	const struct diopin_seg odd = { 1, P };
+	struct diopin_buf *old;
+	struct iov_iter iter;
+
+	old = diopin_dio_prefill(test, file, 2, buf);
+	KUNIT_ASSERT_EQ(test, file->f_mapping->nrpages, 0);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &odd, 1);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, WRITE, 0, &iter, false),
+			    (ssize_t)-EINVAL, "a write from byte 1 of a page");
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), odd.len);
+	KUNIT_EXPECT_EQ_MSG(test, file->f_mapping->nrpages, 0,
+			    "the refused direct write went through the page cache");
+	diopin_expect_pins(test, snap, 0, "after the refused write");
+	diopin_expect_dirty(test, snap, false, "after the refused write");
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 2)->uaddr,
+				 2 * P, 0, old->seed, false);
+}
+
+/*
  * Guards: IOCB_NOWAIT reads through iomap (__iomap_dio_rw(): IOMAP_NOWAIT,
  * kiocb_write_and_wait()): with a dirty page-cache folio in the range the
  * read would have to wait for writeback, so it is -EAGAIN before anything
@@ -424,6 +460,7 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
 	KUNIT_CASE(dio_iomap_user_hole_efault),
 	KUNIT_CASE(dio_iomap_refused_before_any_pin),
+	KUNIT_CASE(dio_iomap_misaligned_write_einval),
 	KUNIT_CASE(dio_iomap_nowait_read_over_dirty_cache),
 	KUNIT_CASE_PARAM(dio_iomap_sync_overwrite, sync_gen_params),
 	{}
