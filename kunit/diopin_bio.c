@@ -545,8 +545,8 @@ struct append_cap_case {
 };
 
 static const struct append_cap_case append_cap_cases[] = {
-	{ "UBUF 16 KiB: pinned up to the limit", DIOPIN_UBUF },
-	{ "BVEC 16 KiB: borrowed, bi_size set to the limit", DIOPIN_BVEC },
+	{ "UBUF 16 KiB: pinned up to the limit on 6.12", DIOPIN_UBUF },
+	{ "BVEC 16 KiB: borrowed, bi_size capped on 6.12", DIOPIN_BVEC },
 };
 
 KUNIT_ARRAY_PARAM_DESC(append_cap, append_cap_cases, desc);

@@ -589,13 +589,11 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 
 /* ---- a frozen request queue: REQ_NOWAIT bios refused with BLK_STS_AGAIN ---- */
 
-#define THAW_MS		500
-
 /*
  * The queue of a disk, frozen (blk_freeze_queue_start_non_owner():
  * __bio_queue_enter() then ends a REQ_NOWAIT bio with BLK_STS_AGAIN,
  * bio_wouldblock_error(), and makes any other wait) until @thaw runs,
- * THAW_MS after the freeze, or the test ends.
+ * @delay after the freeze, or the test ends.
  */
 struct frozen_queue {
 	struct request_queue *q;
@@ -608,8 +606,9 @@ static void frozen_queue_thaw(struct work_struct *work)
 	struct frozen_queue *fq = container_of(to_delayed_work(work),
 					       struct frozen_queue, thaw);
 
-	blk_mq_unfreeze_queue_non_owner(fq->q);
+	/* Said first: a call the thaw lets go must see it. */
 	WRITE_ONCE(fq->thawed, true);
+	blk_mq_unfreeze_queue_non_owner(fq->q);
 }
 
 static void frozen_queue_release(void *arg)
@@ -622,7 +621,8 @@ static void frozen_queue_release(void *arg)
 }
 
 static struct frozen_queue *frozen_queue_start(struct kunit *test,
-					       struct block_device *bdev)
+					       struct block_device *bdev,
+					       unsigned long delay)
 {
 	struct frozen_queue *fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
 
@@ -633,7 +633,7 @@ static struct frozen_queue *frozen_queue_start(struct kunit *test,
 	KUNIT_ASSERT_EQ(test, 0,
 			kunit_add_action_or_reset(test, frozen_queue_release, fq));
 	blk_mq_freeze_queue_wait(fq->q);
-	schedule_delayed_work(&fq->thaw, msecs_to_jiffies(THAW_MS));
+	schedule_delayed_work(&fq->thaw, delay);
 	return fq;
 }
 
@@ -719,13 +719,14 @@ static void fault_nowait_frozen_queue_eagain(struct kunit *test)
 	snap = diopin_snap_take(test, buf->pages, 4);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF,
 			  c->rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-	fq = frozen_queue_start(test, bdev);
+	/* a refused call returns at once; one that waits is let go after 0.5 s */
+	fq = frozen_queue_start(test, bdev, refused ? 10 * HZ : HZ / 2);
 	ret = diopin_dio_ex(file, c->rw, 0, &iter, c->async, &nowait);
 	KUNIT_EXPECT_EQ_MSG(test, !READ_ONCE(fq->thawed), refused,
 			    "the call returned %s the queue was thawed",
 			    READ_ONCE(fq->thawed) ? "after" : "before");
 	KUNIT_EXPECT_EQ(test, ret, refused ? (ssize_t)-EAGAIN : (ssize_t)seg.len);
-	frozen_queue_release(fq);
+	kunit_release_action(test, frozen_queue_release, fq);
 	diopin_expect_pins(test, snap, 0, "after the call");
 	diopin_expect_dirty(test, snap, c->rw == READ, "after the call");
 	diopin_clear_dirty(snap);

@@ -97,6 +97,7 @@ dev_t diopin_nullb_dev(struct kunit *test, unsigned int index)
 /* ---- a zoned null_blk device, made through configfs ---- */
 
 struct diopin_zoned {
+	struct kunit *test;
 	struct vfsmount *mnt;
 	struct path nullb;	/* configfs's nullb/ */
 };
@@ -104,9 +105,14 @@ struct diopin_zoned {
 static void diopin_zoned_remove(void *arg)
 {
 	struct diopin_zoned *z = arg;
-	int err = diopin_rmdir_at(z->nullb.dentry, DIOPIN_ZONED_NAME);
+	int err;
 
-	WARN(err, "diopin: rmdir nullb/%s: %d\n", DIOPIN_ZONED_NAME, err);
+	/* a kthread's fput() is deferred: let the disk's last opener go first */
+	flush_delayed_fput();
+	err = diopin_rmdir_at(z->nullb.dentry, DIOPIN_ZONED_NAME);
+	if (err)
+		KUNIT_FAIL(z->test, "rmdir nullb/%s: %d (the next mkdir will fail)",
+			   DIOPIN_ZONED_NAME, err);
 	path_put(&z->nullb);
 	kern_unmount(z->mnt);
 }
@@ -144,6 +150,7 @@ struct file *diopin_nullb_zoned_open(struct kunit *test,
 	KUNIT_ASSERT_TRUE_MSG(test, IS_ENABLED(CONFIG_BLK_DEV_ZONED),
 			      "a zoned null_blk needs CONFIG_BLK_DEV_ZONED=y");
 	KUNIT_ASSERT_NOT_NULL(test, z);
+	z->test = test;
 	type = get_fs_type("configfs");
 	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no configfs (CONFIG_CONFIGFS_FS=y?)");
 	z->mnt = kern_mount(type);

@@ -60,9 +60,10 @@ static inline int diopin_mknod(const char *path, dev_t dev)
 }
 
 /*
- * mkdir and rmdir of @name in @parent on a kernel mount (configfs), no
- * permission check: 6.12 locks the parent and looks the name up itself
- * (lookup_one_len()); vfs_mkdir() returns an int.
+ * mkdir and rmdir of @name in @parent on a kernel mount (configfs), as
+ * root (vfs_mkdir() and vfs_rmdir() check permissions): 6.12 locks the
+ * parent and looks the name up itself (lookup_one_len()); vfs_mkdir()
+ * returns an int.
  */
 static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
 {

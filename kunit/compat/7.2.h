@@ -61,10 +61,10 @@ static inline int diopin_mknod(const char *path, dev_t dev)
 }
 
 /*
- * mkdir and rmdir of @name in @parent on a kernel mount (configfs), no
- * permission check: since v6.19 start_creating_noperm() and
- * start_removing_noperm() lock and look up, vfs_mkdir() returns the dentry
- * (v6.15) and both take a delegated_inode.
+ * mkdir and rmdir of @name in @parent on a kernel mount (configfs), as
+ * root (vfs_mkdir() and vfs_rmdir() check permissions): in 7.2
+ * start_creating_noperm() and start_removing_noperm() lock and look up,
+ * vfs_mkdir() returns the dentry and both take a delegated_inode.
  */
 static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
 {
