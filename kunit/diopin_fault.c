@@ -206,30 +206,36 @@ static unsigned int fault_minor(const struct fault_case *c)
 }
 
 /*
- * A fresh filesystem holding a file whose first npages pages are allocated
- * (vfat: preallocated by a buffered write, since fat_direct_IO() leaves
- * writes past the allocated size to buffered I/O).
+ * "data" on a vfat mount, its first @len bytes allocated by a buffered
+ * write (fat_direct_IO() leaves writes past the allocated size to buffered
+ * I/O), opened O_DIRECT.
  */
-static struct file *fault_fs_file(struct kunit *test, struct fault_target *t)
+static struct file *fault_vfat_file(struct kunit *test, struct vfsmount *mnt,
+				    size_t len)
 {
 	struct file *file;
 	loff_t pos = 0;
-	size_t len;
 	void *zero;
 
-	t->mnt = diopin_fs_mount(test, fault_image(t->c), fault_minor(t->c));
-	if (t->c->path == PATH_IOMAP)
-		return diopin_fs_open(test, t->mnt, "data",
-				      O_RDWR | O_CREAT | O_DIRECT);
-	len = max_t(size_t, VFAT_PREALLOC, t->c->l->npages * P);
-	file = diopin_fs_open(test, t->mnt, "data", O_RDWR | O_CREAT);
+	file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT);
 	zero = kunit_kzalloc(test, len, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, zero);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, len, &pos), (ssize_t)len);
 	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
 	kunit_kfree(test, zero);
 	diopin_fs_close(test, file);
-	return diopin_fs_open(test, t->mnt, "data", O_RDWR | O_DIRECT);
+	return diopin_fs_open(test, mnt, "data", O_RDWR | O_DIRECT);
+}
+
+/* A fresh filesystem holding a file whose first npages pages are allocated. */
+static struct file *fault_fs_file(struct kunit *test, struct fault_target *t)
+{
+	t->mnt = diopin_fs_mount(test, fault_image(t->c), fault_minor(t->c));
+	if (t->c->path == PATH_IOMAP)
+		return diopin_fs_open(test, t->mnt, "data",
+				      O_RDWR | O_CREAT | O_DIRECT);
+	return fault_vfat_file(test, t->mnt,
+			       max_t(size_t, VFAT_PREALLOC, t->c->l->npages * P));
 }
 
 /* Write @buf's own pattern over every page of it again. */
@@ -657,25 +663,6 @@ static const struct frozen_case frozen_cases[] = {
 
 KUNIT_ARRAY_PARAM_DESC(frozen, frozen_cases, desc);
 
-/* A vfat file whose first 4 pages are allocated. */
-static struct file *frozen_vfat_file(struct kunit *test, struct vfsmount **mnt)
-{
-	struct file *file;
-	loff_t pos = 0;
-	void *zero;
-
-	*mnt = diopin_fs_mount(test, &diopin_image_vfat, FAULT_LEGACY);
-	file = diopin_fs_open(test, *mnt, "data", O_RDWR | O_CREAT);
-	zero = kunit_kzalloc(test, VFAT_PREALLOC, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, zero);
-	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, VFAT_PREALLOC, &pos),
-			(ssize_t)VFAT_PREALLOC);
-	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
-	kunit_kfree(test, zero);
-	diopin_fs_close(test, file);
-	return diopin_fs_open(test, *mnt, "data", O_RDWR | O_DIRECT);
-}
-
 /*
  * Guards: REQ_NOWAIT on the O_DIRECT bios of IOCB_NOWAIT calls, and what
  * each path makes of a bio the block layer would not wait for
@@ -709,7 +696,8 @@ static void fault_nowait_frozen_queue_eagain(struct kunit *test)
 		file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
 		bdev = file_bdev(file);
 	} else {
-		file = frozen_vfat_file(test, &mnt);
+		mnt = diopin_fs_mount(test, &diopin_image_vfat, FAULT_LEGACY);
+		file = fault_vfat_file(test, mnt, VFAT_PREALLOC);
 		bdev = mnt->mnt_sb->s_bdev;
 	}
 	invalidate_mapping_pages(file->f_mapping, 0, -1);
