@@ -4,10 +4,11 @@
 # Targets only; each is one line into scripts/. `make help` lists them.
 #
 # KDIR=/path/to/linux  use that tree instead of Debian's linux-source-6.12
-# KERNEL=7.2 or sid    Debian unstable's linux-source-7.2, or its newest 7.x
+# KERNEL=newest        the newest linux-source any Debian suite offers; also
+#                      7.3 (a series), 7.3.4 or 7.3-rc7 (a version), sid
 
 .DEFAULT_GOAL := run
-.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare series debug check
+.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare series debug check matrix
 
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
@@ -32,6 +33,9 @@ check: ## before posting: checkpatch, W=1, UML, QEMU, debug, coverage gate, seri
 
 test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEMU, debug kernels (UML; x86_64 with kmemleak on 6.12 and 7.x), coverage gate
 	@scripts/test
+
+matrix: ## every suite on every Debian kernel >= 6.11 (newest of each series per suite; ARCH=x86_64 adds QEMU): results/matrix.md
+	@scripts/deps && scripts/matrix
 
 coverage: ## gcov UML run: coverage/summary.md (per function) and coverage/html/
 	@scripts/deps && scripts/coverage

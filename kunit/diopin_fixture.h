@@ -290,9 +290,9 @@ ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
 
 /*
  * Load @img into brd /dev/ram<@minor>, mount it (fs_context + fc_mount,
- * through a device node made in rootfs) and return the mount. Unmounted
- * when the test ends; the next mount of the same device waits until the
- * previous filesystem has let go of it.
+ * through a device node made in the test thread's private tmpfs root) and
+ * return the mount. Unmounted when the test ends; the next mount of the
+ * same device waits until the previous filesystem has let go of it.
  */
 struct vfsmount *diopin_fs_mount(struct kunit *test,
 				 const struct diopin_image *img,

@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/fs_struct.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
@@ -425,6 +426,61 @@ static void diopin_mntput_action(void *mnt)
 	mntput(mnt);
 }
 
+static void diopin_root_free(struct kunit_resource *res)
+{
+	mntput(res->data);
+}
+
+static int diopin_root_init(struct kunit_resource *res, void *mnt)
+{
+	res->data = mnt;
+	return 0;
+}
+
+static bool diopin_root_match(struct kunit *test, struct kunit_resource *res,
+			      void *unused)
+{
+	return res->free == diopin_root_free;
+}
+
+/*
+ * Give this test thread a "/" of its own: a private tmpfs, made the root
+ * and working directory of the thread's own fs_struct (unshared from the
+ * kthreads', whose "/" is rootfs on 6.12 and 7.2 and a read-only nullfs
+ * from 7.3 on). The device nodes a mount needs as its "source" are made
+ * there, so no case depends on what the kernel's namespace looks like.
+ * The fs_struct goes with the thread; the tmpfs with its last reference.
+ */
+static void diopin_own_root(struct kunit *test)
+{
+	struct file_system_type *type;
+	struct kunit_resource *res;
+	struct vfsmount *mnt;
+	struct path root;
+
+	res = kunit_find_resource(test, diopin_root_match, NULL);
+	if (res) {
+		kunit_put_resource(res);
+		return;
+	}
+	type = get_fs_type("tmpfs");
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no tmpfs (CONFIG_SHMEM=y?)");
+	mnt = vfs_kern_mount(type, 0, "diopin", NULL);
+	put_filesystem(type);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting tmpfs: %ld",
+			       PTR_ERR(mnt));
+	if (!kunit_alloc_resource(test, diopin_root_init, diopin_root_free,
+				  GFP_KERNEL, mnt)) {
+		mntput(mnt);
+		KUNIT_FAIL_AND_ABORT(test, "no memory for the private root");
+	}
+	KUNIT_ASSERT_EQ(test, 0, unshare_fs_struct());
+	root.mnt = mnt;
+	root.dentry = mnt->mnt_root;
+	set_fs_root(current->fs, &root);
+	set_fs_pwd(current->fs, &root);
+}
+
 static void diopin_load_image(struct kunit *test, struct block_device *bdev,
 			      const struct diopin_image *img)
 {
@@ -487,6 +543,7 @@ static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
 		invalidate_bdev(bdev);
 	}
 
+	diopin_own_root(test);
 	snprintf(source, sizeof(source), "/diopin-%u-%u", MAJOR(dev), MINOR(dev));
 	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(source, dev), "mknod %s", source);
 	type = get_fs_type(img->fstype);

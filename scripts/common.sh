@@ -4,10 +4,12 @@
 DIOPIN_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIOPIN_CACHE=${DIOPIN_CACHE:-$HOME/.cache/diopin}
 DIOPIN_RESULTS=${DIOPIN_RESULTS:-$DIOPIN_ROOT/results}
-# KERNEL=6.12 (default: bookworm's linux-source-6.12), 7.N or sid (Debian
-# unstable's newest linux-source-7.*, fetched by scripts/kernel-source).
+# KERNEL=6.12 (default: the installed linux-source-6.12), newest (the
+# highest-versioned linux-source any Debian suite offers), sid, a series
+# (7.3) or an upstream version (7.3.4, 7.3-rc7): scripts/kernel-source.
 # Ignored when KDIR names a tree. Results of a KERNEL other than 6.12 go to
-# results/<version>/ so that runs of both kernels stand side by side.
+# results/<upstream version>/ so that runs of several kernels stand side by
+# side.
 # Resolved once per KERNEL and handed to the scripts this one runs.
 if [ "${DIOPIN_TARBALL:-}" != - ] && { [ -z "${DIOPIN_TARBALL:-}" ] || [ "${DIOPIN_TARBALL_FOR:-}" != "${KDIR:+kdir}${KERNEL:-6.12}" ]; }; then
 	DIOPIN_RESULTS=${DIOPIN_RESULTS_BASE:-$DIOPIN_RESULTS}

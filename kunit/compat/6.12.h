@@ -39,7 +39,7 @@ static inline bool diopin_mm_has_pinned(const struct mm_struct *mm)
 }
 
 /*
- * A block device node at @path (rootfs), for a mount's "source".
+ * A block device node at @path (in the test thread's private root), for a mount's "source".
  * v6.18 renamed kern_path_create()/done_path_create() to
  * start_creating_path()/end_creating_path() (3d18f80ce181); v6.19 added
  * the delegated_inode argument of vfs_mknod() (directory delegations).

@@ -1,0 +1,4 @@
+static int f(void)
+{
+	maxpages = want_pages_array(pages, maxsize, offset, maxpages);
+}
