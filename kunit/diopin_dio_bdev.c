@@ -344,7 +344,7 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, SPLIT_PAGES);
 	const struct diopin_seg seg = { 0, SPLIT_PAGES * P };
 	const unsigned long nreq = SPLIT_PAGES * P / NULLB_MAX_IO;
-	struct diopin_dio_opts o = {};
+	struct diopin_dio_opts o = { .hold = true };
 	unsigned long ios;
 	struct iov_iter iter;
 

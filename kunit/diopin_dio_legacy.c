@@ -375,6 +375,7 @@ static void dio_legacy_async_extending_write_is_sync(struct kunit *test)
 	diopin_expect_pins(test, snap, 0, "after the extending write");
 
 	o.ki_flags = IOCB_DSYNC;
+	o.hold = true;
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, true, &o),
 			(ssize_t)UDF_BLOCK);

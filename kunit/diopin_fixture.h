@@ -272,7 +272,17 @@ struct diopin_dio_opts {
 	 */
 	unsigned int fail_nth;
 	bool failed;
-	/* async: it returned -EIOCBQUEUED and had not completed by then */
+	/*
+	 * async on a blk-mq device (null_blk): the device's queue is held
+	 * (quiesced) through the call and in_flight, so the I/O can complete
+	 * only after the submitter returned; a call that waits for its own
+	 * completion is released by a 10 s timer, and is not "later".
+	 */
+	bool hold;
+	/*
+	 * async: it returned -EIOCBQUEUED and had not completed by then (with
+	 * hold: and the queue was still held through in_flight)
+	 */
 	bool later;
 	/* called while such an I/O is in flight, before waiting for it */
 	void (*in_flight)(void *arg);

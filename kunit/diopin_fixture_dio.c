@@ -18,7 +18,9 @@
 #include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 #include <kunit/resource.h>
+#include <kunit/test-bug.h>
 
 #include "diopin_fixture.h"
 #include "diopin_images.h"
@@ -347,15 +349,99 @@ ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf,
 	return done;
 }
 
+/*
+ * "Completes later", arranged rather than raced: an async call on a blk-mq
+ * device (null_blk) runs with the device's queue quiesced, so nothing it
+ * submits is dispatched, let alone completed, before the submitter has
+ * returned (and in_flight has run); then the queue is released and the
+ * device completes the I/O. A kernel that waits inside the call for its
+ * own completion would wait forever: a timer releases the queue after
+ * DIOPIN_HOLD_SECS, and such a call is not "later". A test that stops
+ * while the queue is held releases it through its action.
+ */
+#define DIOPIN_HOLD_SECS	10
+
+struct diopin_hold {
+	struct request_queue *q;
+	struct delayed_work timer;
+	atomic_t released;
+	bool by_timer;
+};
+
+static void diopin_hold_release(struct diopin_hold *h, bool by_timer)
+{
+	if (atomic_cmpxchg(&h->released, 0, 1))
+		return;
+	h->by_timer = by_timer;
+	blk_mq_unquiesce_queue(h->q);
+}
+
+static void diopin_hold_expired(struct work_struct *work)
+{
+	diopin_hold_release(container_of(work, struct diopin_hold, timer.work),
+			    true);
+}
+
+static void diopin_hold_action(void *arg)
+{
+	struct diopin_hold *h = arg;
+
+	cancel_delayed_work_sync(&h->timer);
+	diopin_hold_release(h, false);
+	kfree(h);
+}
+
+/* Quiesce the blk-mq queue under @file, or NULL (bio-based: brd). */
+static struct diopin_hold *diopin_hold_start(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct block_device *bdev;
+	struct kunit *test = kunit_get_current_test();
+	struct diopin_hold *h;
+
+	bdev = S_ISBLK(inode->i_mode) ? file_bdev(file) : inode->i_sb->s_bdev;
+	if (!test || !bdev || !queue_is_mq(bdev_get_queue(bdev)))
+		return NULL;
+	h = kzalloc(sizeof(*h), GFP_KERNEL);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	h->q = bdev_get_queue(bdev);
+	INIT_DELAYED_WORK(&h->timer, diopin_hold_expired);
+	blk_mq_quiesce_queue(h->q);
+	if (kunit_add_action_or_reset(test, diopin_hold_action, h))
+		return ERR_PTR(-ENOMEM);
+	schedule_delayed_work(&h->timer, DIOPIN_HOLD_SECS * HZ);
+	return h;
+}
+
+/* Release the queue; true if it was still held (the call had returned). */
+static bool diopin_hold_end(struct diopin_hold *h)
+{
+	bool held;
+
+	cancel_delayed_work_sync(&h->timer);
+	held = !atomic_read(&h->released);
+	kunit_release_action(kunit_get_current_test(), diopin_hold_action, h);
+	return held;
+}
+
 ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 		      struct iov_iter *iter, bool async,
 		      struct diopin_dio_opts *o)
 {
 	struct diopin_aio *aio = kzalloc(sizeof(*aio), GFP_KERNEL);
+	struct diopin_hold *hold = NULL;
 	ssize_t ret;
 
 	if (!aio)
 		return -ENOMEM;
+	if (async && o && o->hold) {
+		hold = diopin_hold_start(file);
+		if (IS_ERR(hold)) {
+			kfree(aio);
+			return PTR_ERR(hold);
+		}
+	}
 	init_sync_kiocb(&aio->kiocb, file);
 	aio->kiocb.ki_pos = pos;
 	aio->kiocb.ki_flags |= IOCB_DIRECT | (o ? o->ki_flags : 0);
@@ -377,11 +463,16 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 	}
 	if (o && o->fail_nth)
 		o->failed = !diopin_fail_nth_swap(0);
+	/* Held: only the timer can have let the device complete it yet. */
 	if (o)
 		o->later = async && ret == -EIOCBQUEUED &&
-			   !completion_done(&aio->done);
+			   !completion_done(&aio->done) &&
+			   !(hold && atomic_read(&hold->released));
 	if (o && o->in_flight && o->later)
 		o->in_flight(o->arg);
+	/* The timer fired during in_flight: the I/O was not held through it. */
+	if (hold && !diopin_hold_end(hold) && o)
+		o->later = false;
 	if (async && ret == -EIOCBQUEUED && o && (o->ki_flags & IOCB_HIPRI)) {
 		unsigned long end = jiffies + 10 * HZ;
 
@@ -691,7 +782,7 @@ void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
 	struct diopin_snap *wsnap, *rsnap;
 	struct iov_iter iter;
 	size_t total;
-	struct diopin_dio_opts o = {};
+	struct diopin_dio_opts o = { .hold = shape->later };
 	unsigned int i;
 	ssize_t ret;
 

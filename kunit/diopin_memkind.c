@@ -136,7 +136,8 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 	struct mk_flight f = { test, file, snap };
 	/* Polled: in flight until polled, however long writeback takes. */
 	struct diopin_dio_opts o = {
-		.ki_flags = IOCB_HIPRI, .in_flight = mk_writeback_in_flight, .arg = &f,
+		.ki_flags = IOCB_HIPRI, .hold = true,
+		.in_flight = mk_writeback_in_flight, .arg = &f,
 	};
 	const struct diopin_seg seg = { 0, NPAGES * P };
 	struct iov_iter iter;
@@ -371,7 +372,9 @@ static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src,
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, HUGE_PAGES);
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, HUGE_PAGES);
 	struct mk_huge_flight f = { page_folio(src->pages[0]) };
-	struct diopin_dio_opts o = { .in_flight = mk_huge_pincount, .arg = &f };
+	struct diopin_dio_opts o = {
+		.hold = true, .in_flight = mk_huge_pincount, .arg = &f,
+	};
 	const struct diopin_seg seg = { 0, HUGE_IO };
 	struct iov_iter iter;
 

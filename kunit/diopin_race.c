@@ -4,9 +4,11 @@
  * changing under a DIO read whose pages are pinned and in flight.
  *
  * The reads are polled (IOCB_HIPRI on null_blk's poll queue): the request
- * sits on the queue until iocb_bio_iopoll() reaps it, so "in flight" is
- * not a matter of timing, and the fork, munmap or MADV_DONTNEED in between
- * happens before a single byte lands, every time. Then the read is polled
+ * sits on the queue until iocb_bio_iopoll() reaps it. The fork, munmap or
+ * MADV_DONTNEED in between runs with the device's queue held besides
+ * (quiesced: diopin_dio_opts.hold), so "in flight" is not a matter of
+ * timing or of which hardware queue took the request: not a byte can land
+ * before the hook returns, every time. Then the read is polled
  * to completion, and the bytes, pins, references and dirty bits are
  * checked where they must be: in the parent's pages after a fork, in the
  * pages the pins kept alive after an unmap.
@@ -96,13 +98,19 @@ static void race_expect_in_flight(struct kunit *test, const struct race *r)
 			    "pages the read had filled before it was polled");
 }
 
-/* Start a polled async O_DIRECT read of NPAGES into @r->buf, call @hook. */
+/*
+ * Start a polled async O_DIRECT read of NPAGES into @r->buf, call @hook.
+ * @hold: the device's queue stays quiesced through @hook (nothing is even
+ * dispatched before @hook returns), for the cases whose point is what
+ * happens to pinned pages in flight; without it, only the poll queue keeps
+ * the read in flight, for the case whose point is that polling completes it.
+ */
 static ssize_t race_polled_read(struct kunit *test, struct file *bdev,
-				struct race *r, void (*hook)(void *))
+				struct race *r, void (*hook)(void *), bool hold)
 {
 	const struct diopin_seg seg = { 0, NPAGES * P };
 	struct diopin_dio_opts o = {
-		.ki_flags = IOCB_HIPRI, .in_flight = hook, .arg = r,
+		.ki_flags = IOCB_HIPRI, .hold = hold, .in_flight = hook, .arg = r,
 	};
 	struct iov_iter iter;
 	ssize_t ret;
@@ -140,7 +148,7 @@ static void race_polled_read_completes_when_polled(struct kunit *test)
 
 	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
-	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_wait_then_look),
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_wait_then_look, false),
 			(ssize_t)(NPAGES * P));
 	race_expect_in_flight(test, &r);
 	diopin_wait_released(test, r.snap);
@@ -225,7 +233,7 @@ static void race_fork_while_read_pinned(struct kunit *test)
 
 	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
-	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_fork_in_flight),
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_fork_in_flight, true),
 			(ssize_t)(NPAGES * P));
 	KUNIT_ASSERT_GT_MSG(test, r.child, 0, "fork (kernel_clone()) failed");
 	race_expect_in_flight(test, &r);
@@ -321,7 +329,7 @@ static void race_unmap_while_read_pinned(struct kunit *test)
 	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	race_hold_pages(test, r.buf);
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
-	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, c->hook),
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, c->hook, true),
 			(ssize_t)(NPAGES * P));
 	KUNIT_EXPECT_EQ_MSG(test, r.unmap_ret, 0, "%s", c->desc);
 	race_expect_in_flight(test, &r);
