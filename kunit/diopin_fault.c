@@ -157,30 +157,72 @@ struct fault_case {
 	const struct fault_layout *l;
 };
 
+#define SIMPLE_READ	{ "block/fops.c simple, sync read 16 KiB", PATH_BDEV, READ, \
+			  false, &one_bio }
+#define SIMPLE_WRITE	{ "block/fops.c simple, sync write 16 KiB", PATH_BDEV, WRITE, \
+			  false, &one_bio }
+#define MULTI(rw, async, what) \
+	{ "block/fops.c multi-bio, " what " 1.25 MiB", PATH_BDEV, rw, async, &two_bios }
+#define IOMAP(rw, what) \
+	{ "iomap on ext2, cold " what " 64 KiB", PATH_IOMAP, rw, false, &ext2_indirect }
+#define LEGACY(rw, what) \
+	{ "fs/direct-io.c on vfat, cold " what " 128 KiB", PATH_LEGACY, rw, false, \
+	  &vfat_fat_read }
+
+/* Every path, for the bio sweep: each path's bios fail in turn. */
 static const struct fault_case fault_cases[] = {
-	{ "block/fops.c simple, sync read 16 KiB", PATH_BDEV, READ, false, &one_bio },
-	{ "block/fops.c simple, sync write 16 KiB", PATH_BDEV, WRITE, false, &one_bio },
+	SIMPLE_READ,
+	SIMPLE_WRITE,
 	{ "block/fops.c async, read 16 KiB", PATH_BDEV, READ, true, &one_bio },
 	{ "block/fops.c async, write 16 KiB", PATH_BDEV, WRITE, true, &one_bio },
-	{ "block/fops.c multi-bio, sync read 1.25 MiB", PATH_BDEV, READ, false,
-	  &two_bios },
-	{ "block/fops.c multi-bio, sync write 1.25 MiB", PATH_BDEV, WRITE, false,
-	  &two_bios },
-	{ "block/fops.c multi-bio, async read 1.25 MiB", PATH_BDEV, READ, true,
-	  &two_bios },
-	{ "block/fops.c multi-bio, async write 1.25 MiB", PATH_BDEV, WRITE, true,
-	  &two_bios },
-	{ "iomap on ext2, cold read 64 KiB", PATH_IOMAP, READ, false,
-	  &ext2_indirect },
-	{ "iomap on ext2, cold overwrite 64 KiB", PATH_IOMAP, WRITE, false,
-	  &ext2_indirect },
-	{ "fs/direct-io.c on vfat, cold read 128 KiB", PATH_LEGACY, READ, false,
-	  &vfat_fat_read },
-	{ "fs/direct-io.c on vfat, cold overwrite 128 KiB", PATH_LEGACY, WRITE,
-	  false, &vfat_fat_read },
+	MULTI(READ, false, "sync read"),
+	MULTI(WRITE, false, "sync write"),
+	MULTI(READ, true, "async read"),
+	MULTI(WRITE, true, "async write"),
+	IOMAP(READ, "read"),
+	IOMAP(WRITE, "overwrite"),
+	LEGACY(READ, "read"),
+	LEGACY(WRITE, "overwrite"),
 };
 
 KUNIT_ARRAY_PARAM_DESC(fault, fault_cases, desc);
+
+/*
+ * The allocation sweeps group the paths by what their slab allocations do
+ * when they fail (the same on 6.12.117, 7.2.13 and 7.3.4; 16 KiB async is
+ * in none: 6.12.117's bio comes from a bioset, 7.x's from no failable
+ * allocation).
+ * The first allocation is the path's own dio structure (iomap's kmalloc()ed
+ * struct iomap_dio, fs/direct-io.c's struct dio from its cache): -ENOMEM
+ * before anything is pinned; every later one is absorbed (bios from a
+ * bioset, __GFP_NOFAIL buffer heads).
+ */
+static const struct fault_case alloc_enomem_cases[] = {
+	IOMAP(READ, "read"),
+	IOMAP(WRITE, "overwrite"),
+	LEGACY(READ, "read"),
+	LEGACY(WRITE, "overwrite"),
+};
+
+KUNIT_ARRAY_PARAM_DESC(alloc_enomem, alloc_enomem_cases, desc);
+
+/* Every one is absorbed: bio_alloc_bioset() falls back to its mempool. */
+static const struct fault_case alloc_absorbed_cases[] = {
+	MULTI(READ, false, "sync read"),
+	MULTI(WRITE, false, "sync write"),
+	MULTI(READ, true, "async read"),
+	MULTI(WRITE, true, "async write"),
+};
+
+KUNIT_ARRAY_PARAM_DESC(alloc_absorbed, alloc_absorbed_cases, desc);
+
+/* None that can fail: an on-stack bio with inline bio_vecs. */
+static const struct fault_case alloc_none_cases[] = {
+	SIMPLE_READ,
+	SIMPLE_WRITE,
+};
+
+KUNIT_ARRAY_PARAM_DESC(alloc_none, alloc_none_cases, desc);
 
 /* What one round works on: the file, and what is on it before the call. */
 struct fault_target {
@@ -442,29 +484,22 @@ static void fault_bio_sweep(struct kunit *test)
 #define MAX_ALLOC_ROUNDS	400
 
 /*
- * Guards the -ENOMEM paths of each O_DIRECT implementation. Every slab
- * allocation the call makes fails in turn (failslab with fail_nth, sleeping
- * allocations included) until the call runs untouched. On 6.12.117: the
- * 16 KiB simple path allocates nothing (inline bio_vecs); the async path
- * its bio and the multi-bio path four bios, each failure absorbed by the
- * bioset's mempool reserve; iomap (kmalloc) and fs/direct-io.c
- * (kmem_cache_alloc) fail with -ENOMEM at their struct dio, before any
- * pin, and absorb their bios' failures; the metadata reads' buffer heads
- * are __GFP_NOFAIL. Which error a round gets depends on which allocation
- * failed, so each round checks what must hold whatever failed: -ENOMEM or
- * -EIO, or a count of 1 to the length with all those bytes there (0 would
- * be end of file); every page back at its baseline; every page holds its
- * old or its new bytes; no read page holds new bytes without being dirty.
+ * Every slab allocation of one call fails in turn (failslab with fail_nth,
+ * sleeping allocations included) until the call runs untouched; each round
+ * has one outcome: -ENOMEM for the first @enomem allocations (nothing
+ * moved), the full count for every later one (every byte moved); every
+ * page back at its baseline after each, and a read's pages dirty exactly
+ * where bytes landed. Returns how many allocations failed.
  */
-static void fault_alloc_sweep(struct kunit *test)
+static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
 {
 	const struct fault_case *c = test->param_value;
 	struct fault_target t = { .c = c, .alloc = true };
 	const size_t total = c->l->npages * P;
-	unsigned int nth, k, nerr = 0, nshort = 0, nfull = 0;
 	struct diopin_snap *snap;
+	unsigned int nth, k;
 	bool failed, *moved;
-	ssize_t ret;
+	ssize_t ret, want;
 
 	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, moved);
@@ -475,29 +510,21 @@ static void fault_alloc_sweep(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, ret, (ssize_t)total);
 			break;
 		}
-		kunit_info(test, "allocation %u failed: %zd", nth, ret);
-		if (ret < 0) {
-			KUNIT_EXPECT_TRUE_MSG(test, ret == -ENOMEM || ret == -EIO,
-					      "allocation %u failed: %zd", nth, ret);
-			nerr++;
-		} else {
-			/* 0 would be end of file, for bytes the file has. */
-			KUNIT_EXPECT_GT_MSG(test, ret, 0, "allocation %u failed", nth);
-			KUNIT_EXPECT_LE(test, ret, (ssize_t)total);
-			for (k = 0; k < min_t(size_t, ret, total) / P; k++)
-				KUNIT_EXPECT_TRUE_MSG(test, moved[k],
-						      "allocation %u failed, %zd bytes reported, page %u did not move",
-						      nth, ret, k);
-			if (ret < total)
-				nshort++;
-			else
-				nfull++;
+		want = nth <= enomem ? -ENOMEM : (ssize_t)total;
+		KUNIT_EXPECT_EQ_MSG(test, ret, want, "allocation %u failed", nth);
+		for (k = 0; k < c->l->npages; k++) {
+			if (moved[k] != (want > 0)) {
+				KUNIT_FAIL(test, "allocation %u failed: page %u %s", nth, k,
+					   moved[k] ? "moved" : "did not move");
+				break;
+			}
+			if (c->rw == READ &&
+			    folio_test_dirty(page_folio(snap->s[k].page)) != moved[k]) {
+				KUNIT_FAIL(test, "allocation %u failed: read page %u is %s",
+					   nth, k, moved[k] ? "clean" : "dirty");
+				break;
+			}
 		}
-		for (k = 0; k < c->l->npages && c->rw == READ; k++)
-			KUNIT_EXPECT_TRUE_MSG(test, !moved[k] ||
-					      folio_test_dirty(page_folio(snap->s[k].page)),
-					      "allocation %u failed: page %u got bytes, is clean",
-					      nth, k);
 		diopin_clear_dirty(snap);
 		if (test->status == KUNIT_FAILURE)
 			break;
@@ -505,18 +532,65 @@ static void fault_alloc_sweep(struct kunit *test)
 	fault_failslab_knobs(test, true, false);
 	KUNIT_ASSERT_LE_MSG(test, nth, MAX_ALLOC_ROUNDS,
 			    "still failing after %u allocations", MAX_ALLOC_ROUNDS);
-	kunit_info(test, "%u allocation(s) failed in turn: %u errors, %u short, %u absorbed; then untouched",
-		   nth - 1, nerr, nshort, nfull);
+	if (nth > 1)
+		kunit_info(test, "%u allocation(s) failed in turn (%u -ENOMEM, %u absorbed), then untouched",
+			   nth - 1, min(nth - 1, enomem), nth - 1 - min(nth - 1, enomem));
+	return nth - 1;
+}
+
+/*
+ * Guards the -ENOMEM path of each O_DIRECT implementation: iomap's
+ * __iomap_dio_rw() (kmalloc of the struct iomap_dio, -ENOMEM before
+ * iomap_iter() maps anything) and fs/direct-io.c __blockdev_direct_IO()
+ * (kmem_cache_alloc of the struct dio, -ENOMEM before any pin); every
+ * later allocation of the call (bios, buffer heads) is absorbed and the
+ * call moves every byte. At least one failure reaches the path's code and
+ * changes its outcome: the first.
+ */
+static void fault_alloc_sweep(struct kunit *test)
+{
+	KUNIT_EXPECT_GE_MSG(test, fault_alloc_rounds(test, 1), 1,
+			    "no allocation of the call failed");
+}
+
+/*
+ * Guards: bio_alloc_bioset()'s mempool fallback under block/fops.c's
+ * multi-bio paths (__blkdev_direct_IO(): the first bio from
+ * blkdev_dio_pool, the next ones from bio_alloc()): each of the call's
+ * slab allocations fails in turn and each is absorbed: the full count,
+ * every byte moved, every pin released. Not a failure path of the DIO
+ * code (none is reached): that the call cannot fail for lack of memory.
+ */
+static void fault_alloc_absorbed(struct kunit *test)
+{
+	KUNIT_EXPECT_GE_MSG(test, fault_alloc_rounds(test, 0), 1,
+			    "no allocation of the call failed");
+}
+
+/*
+ * Guards: block/fops.c __blkdev_direct_IO_simple() for a request of at
+ * most DIO_INLINE_BIO_VECS pages: an on-stack bio with inline bio_vecs,
+ * no slab allocation at all. With failslab armed at the call's first
+ * allocation, the call reaches none and moves every byte.
+ */
+static void fault_alloc_simple_path_allocates_nothing(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ_MSG(test, fault_alloc_rounds(test, 0), 0,
+			    "the simple path made a failable allocation");
+	kunit_info(test, "no failable allocation: fail_nth=1 was never reached");
 }
 
 /*
  * Guards: the -ENOMEM paths of passthrough mapping, blk_rq_map_user_iov()
- * and bio_map_user_iov() (block/blk-map.c): the bio, and the page array
- * iov_iter_extract_pages() allocates for a mapping of more than
- * UIO_FASTIOV pages (want_pages_array()). Every slab allocation of the
- * mapping fails in turn: -ENOMEM, no bio left on the request, the iterator
- * where it was, every page back at its baseline; then it maps, and
- * blk_rq_unmap_user() releases every pin.
+ * and bio_map_user_iov() (block/blk-map.c). Every slab allocation of the
+ * mapping fails in turn, each round with one outcome: on 6.12 the bio
+ * (bio_kmalloc()) and then the page array iov_iter_extract_pages()
+ * allocates for more than UIO_FASTIOV pages (want_pages_array()) fail it
+ * with -ENOMEM: no bio left on the request, the iterator where it was;
+ * from 7.0 the bio comes from a bioset (its failure absorbed) and there is
+ * no page array (DIOPIN_MAP_USER_ALLOC_ENOMEM): it maps. Every page back
+ * at its baseline after each round, blk_rq_unmap_user() releasing what a
+ * mapping took.
  */
 static void fault_alloc_passthrough_map(struct kunit *test)
 {
@@ -536,15 +610,15 @@ static void fault_alloc_passthrough_map(struct kunit *test)
 		diopin_fail_nth_swap(nth);
 		ret = blk_rq_map_user_iov(rq->q, rq, NULL, &iter, GFP_KERNEL);
 		failed = !diopin_fail_nth_swap(0);
-		if (!failed || ret) {
-			KUNIT_EXPECT_EQ_MSG(test, ret, failed ? -ENOMEM : 0,
-					    "allocation %u", nth);
-		}
+		/* a mapping is released before anything is asserted */
+		if (!ret)
+			KUNIT_EXPECT_EQ(test, blk_rq_unmap_user(rq->bio), 0);
+		KUNIT_EXPECT_EQ_MSG(test, ret,
+				    failed && nth <= DIOPIN_MAP_USER_ALLOC_ENOMEM ?
+				    -ENOMEM : 0, "allocation %u", nth);
 		if (ret) {
 			KUNIT_EXPECT_NULL(test, rq->bio);
 			KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
-		} else {
-			KUNIT_EXPECT_EQ(test, blk_rq_unmap_user(rq->bio), 0);
 		}
 		diopin_expect_pins(test, snap, 0, ret ? "after the failed mapping" :
 				   "after blk_rq_unmap_user()");
@@ -552,12 +626,13 @@ static void fault_alloc_passthrough_map(struct kunit *test)
 		diopin_rq_free(test, rq);
 		if (!failed || test->status == KUNIT_FAILURE)
 			break;
-		if (!ret)
-			kunit_info(test, "allocation %u failed and was absorbed", nth);
 	}
 	fault_failslab_knobs(test, true, false);
 	KUNIT_ASSERT_LE(test, nth, MAX_ALLOC_ROUNDS);
-	kunit_info(test, "%u allocation(s) failed in turn, then it mapped", nth - 1);
+	KUNIT_EXPECT_GE_MSG(test, nth - 1, 1, "no allocation of the mapping failed");
+	kunit_info(test, "%u allocation(s) failed in turn (%u -ENOMEM, %u absorbed), then it mapped",
+		   nth - 1, min_t(unsigned int, nth - 1, DIOPIN_MAP_USER_ALLOC_ENOMEM),
+		   nth - 1 - min_t(unsigned int, nth - 1, DIOPIN_MAP_USER_ALLOC_ENOMEM));
 }
 
 /*
@@ -914,7 +989,10 @@ static void fault_passthrough_map_too_big_einval(struct kunit *test)
 
 static struct kunit_case diopin_fault_cases[] = {
 	KUNIT_CASE_PARAM(fault_bio_sweep, fault_gen_params),
-	KUNIT_CASE_PARAM(fault_alloc_sweep, fault_gen_params),
+	KUNIT_CASE_PARAM(fault_alloc_sweep, alloc_enomem_gen_params),
+	KUNIT_CASE_PARAM(fault_alloc_absorbed, alloc_absorbed_gen_params),
+	KUNIT_CASE_PARAM(fault_alloc_simple_path_allocates_nothing,
+			 alloc_none_gen_params),
 	KUNIT_CASE(fault_alloc_passthrough_map),
 	KUNIT_CASE(fault_passthrough_map_too_big_einval),
 	KUNIT_CASE(fault_nowait_multi_bio_eagain),

@@ -146,12 +146,20 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * REQ_OP_ZONE_APPEND bio within the queue's zone append limit
  * (bio_iov_add_zone_append_folio(), and bio_iov_bvec_set() for ITER_BVEC);
  * 7.2's has no zone append branch: the submitter sizes the bio.
+ *
+ * DIOPIN_MAP_USER_ALLOC_ENOMEM: how many of a 16-page passthrough
+ * mapping's slab allocations fail it with -ENOMEM when they fail: 6.12's
+ * bio_map_user_iov() kmallocs its bio (bio_kmalloc()) and has
+ * iov_iter_extract_pages() allocate the page array (more than UIO_FASTIOV
+ * pages): 2; 7.x takes the bio from a bioset (absorbed by its mempool) and
+ * extracts straight into its bvecs: 0.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
 #define DIOPIN_MAP_USER_CHAINS_BIOS	0
 #define DIOPIN_LEGACY_DIO_NOWAIT	0
 #define DIOPIN_BIO_CAPS_ZONE_APPEND	0
+#define DIOPIN_MAP_USER_ALLOC_ENOMEM	0
 
 /*
  * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
