@@ -115,6 +115,8 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 	if (zero)
 		KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
 				    "the zero folio's refcount moved");
+	else
+		kunit_info(test, "zero folio refcount not checked: this kernel's iomap zeroes from a page private to fs/iomap/direct-io.c (the bytes are the check)");
 	diopin_expect_pins(test, wsnap, 0, "after the sub-block write");
 
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 4096, r, 0, 1024),
@@ -390,7 +392,6 @@ static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
 	diopin_expect_dirty(test, snap, true, "after the nowait read");
 	diopin_expect_user_bytes(test, buf->uaddr, P, 0, old->seed, false);
 	diopin_expect_user_bytes(test, buf->uaddr + 2 * P, 2 * P, 2 * P, old->seed, false);
-	KUNIT_EXPECT_EQ(test, memchr_inv(kbuf, 0x5c, P), NULL);
 	KUNIT_EXPECT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr + P, P));
 	KUNIT_EXPECT_EQ_MSG(test, memchr_inv(kbuf, 0x5c, P), NULL,
 			    "the nowait read did not return the written-back bytes");

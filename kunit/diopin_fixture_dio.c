@@ -232,11 +232,14 @@ void diopin_rq_map_faulting(struct kunit *test, struct diopin_buf *buf,
 	for (round = 0; round < rounds; round++) {
 		struct request *rq = diopin_nullb_rq(test, REQ_OP_DRV_IN);
 		struct iov_iter iter;
+		int ret;
 
 		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-		KUNIT_ASSERT_EQ_MSG(test, blk_rq_map_user_iov(rq->q, rq, NULL, &iter,
-							      GFP_KERNEL), -EFAULT,
-				    "round %u", round);
+		ret = blk_rq_map_user_iov(rq->q, rq, NULL, &iter, GFP_KERNEL);
+		/* a mapping that should not have been made is released first */
+		if (!ret)
+			blk_rq_unmap_user(rq->bio);
+		KUNIT_ASSERT_EQ_MSG(test, ret, -EFAULT, "round %u", round);
 		KUNIT_EXPECT_NULL(test, rq->bio);
 		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
 		diopin_rq_free(test, rq);

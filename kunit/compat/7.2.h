@@ -153,6 +153,11 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * iov_iter_extract_pages() allocate the page array (more than UIO_FASTIOV
  * pages): 2; 7.x takes the bio from a bioset (absorbed by its mempool) and
  * extracts straight into its bvecs: 0.
+ *
+ * DIOPIN_MAP_USER_PAGE_ARRAY: a passthrough mapping of more than
+ * UIO_FASTIOV pages has iov_iter_extract_pages() allocate a page array
+ * (6.12's bio_map_user_iov(): 1); 7.x extracts into the bio's bvecs and
+ * allocates none (0), so there is no array for kmemleak to find.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
@@ -160,6 +165,7 @@ static inline struct folio *diopin_iomap_zero_folio(void)
 #define DIOPIN_LEGACY_DIO_NOWAIT	0
 #define DIOPIN_BIO_CAPS_ZONE_APPEND	0
 #define DIOPIN_MAP_USER_ALLOC_ENOMEM	0
+#define DIOPIN_MAP_USER_PAGE_ARRAY	0
 
 /*
  * hugetlb_file_setup()'s accounting flags, as mmap(MAP_HUGETLB) passes
