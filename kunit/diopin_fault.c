@@ -892,7 +892,8 @@ static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
  */
 static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct file *file = diopin_bdev_open_node(test, DIOPIN_BRD(FAULT_BDEV),
+						  O_RDWR | O_DIRECT);
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, buf);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);

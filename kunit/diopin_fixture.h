@@ -187,6 +187,12 @@ struct block_device;
 /* Open a block device read-write as a file; fput() when the test ends. */
 struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
 /*
+ * Open a block device as open(2) does, through a node in the test thread's
+ * private root and blkdev_open() (which sets the FMODE_* bits a syscall's
+ * file has, FMODE_CAN_ATOMIC_WRITE among them); fput() when the test ends.
+ */
+struct file *diopin_bdev_open_node(struct kunit *test, dev_t dev, int flags);
+/*
  * null_blk's nullb<index>. The kernel command line (kernel/config/
  * common.args) makes every nullb device keep its data and complete each
  * request from a timer some milliseconds after it was queued: a device

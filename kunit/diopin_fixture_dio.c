@@ -617,6 +617,22 @@ static void diopin_bdev_wait_unheld(struct kunit *test,
 	}
 }
 
+struct file *diopin_bdev_open_node(struct kunit *test, dev_t dev, int flags)
+{
+	struct file *file;
+	char path[32];
+
+	diopin_own_root(test);
+	snprintf(path, sizeof(path), "/diopin-%u-%u", MAJOR(dev), MINOR(dev));
+	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(path, dev), "mknod %s", path);
+	file = filp_open(path, flags, 0);
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", path,
+			       PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0,
+			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	return file;
+}
+
 static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
 					    const struct diopin_image *img,
 					    dev_t dev, bool load)
