@@ -500,6 +500,7 @@ static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
 	unsigned int nth, k;
 	bool failed, *moved;
 	ssize_t ret, want;
+	bool moves;
 
 	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, moved);
@@ -511,9 +512,10 @@ static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
 			break;
 		}
 		want = nth <= enomem ? -ENOMEM : (ssize_t)total;
+		moves = want > 0;
 		KUNIT_EXPECT_EQ_MSG(test, ret, want, "allocation %u failed", nth);
 		for (k = 0; k < c->l->npages; k++) {
-			if (moved[k] != (want > 0)) {
+			if (moved[k] != moves) {
 				KUNIT_FAIL(test, "allocation %u failed: page %u %s", nth, k,
 					   moved[k] ? "moved" : "did not move");
 				break;

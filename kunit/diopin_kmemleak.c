@@ -207,7 +207,8 @@ static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
 	unsigned int leaked;
 
 	if (!DIOPIN_MAP_USER_PAGE_ARRAY)
-		kunit_skip(test, "not applicable: this kernel's blk_rq_map_user_iov() allocates no page array");
+		kunit_skip(test, "not applicable: %s",
+			   "this kernel's blk_rq_map_user_iov() allocates no page array");
 	buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
 
 	diopin_buf_punch(test, buf, 0);
