@@ -8,7 +8,7 @@
 #                      7.3 (a series), 7.3.4 or 7.3-rc7 (a version), sid
 
 .DEFAULT_GOAL := run
-.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare series debug check matrix
+.PHONY: run test help clean unwire deps tree tool-tests coverage mutants qemu bench bench-compare series debug check matrix fixes
 
 run: ## provision tree, build UML, run every diopin suite, print results
 	@scripts/deps && scripts/run um
@@ -36,6 +36,9 @@ test: ## what CI runs: tool tests, series check, UML on 6.12 and 7.x, x86_64 QEM
 
 matrix: ## every suite on every Debian kernel >= 6.11 (newest of each series per suite; ARCH=x86_64 adds QEMU): results/matrix.md
 	@scripts/deps && scripts/matrix
+
+fixes: ## the kernel/fixes/ patches that apply to the tree (KERNEL=/KDIR=), in a scratch copy: known-bug rows pass, nothing else changes (ARCH=x86_64: debug kernel)
+	@scripts/deps && scripts/fixes
 
 coverage: ## gcov UML run: coverage/summary.md (per function) and coverage/html/
 	@scripts/deps && scripts/coverage
