@@ -599,7 +599,7 @@ static void fault_alloc_passthrough_map(struct kunit *test)
 	const struct diopin_seg seg = { 0, 16 * P };
 	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 16);
-	unsigned int nth;
+	unsigned int nth, nenomem = 0;
 	struct request *rq;
 	struct iov_iter iter;
 	bool failed;
@@ -615,10 +615,18 @@ static void fault_alloc_passthrough_map(struct kunit *test)
 		/* a mapping is released before anything is asserted */
 		if (!ret)
 			KUNIT_EXPECT_EQ(test, blk_rq_unmap_user(rq->bio), 0);
-		KUNIT_EXPECT_EQ_MSG(test, ret,
-				    failed && nth <= DIOPIN_MAP_USER_ALLOC_ENOMEM ?
-				    -ENOMEM : 0, "allocation %u", nth);
+		/*
+		 * The first failure's outcome is exact on every kernel and
+		 * flavour; a later one fails the mapping only among the first
+		 * DIOPIN_MAP_USER_ALLOC_ENOMEM (a debug kernel may absorb the
+		 * page array's where UML fails it: seen on x86_64 debug 6.12).
+		 */
+		if (nth == 1 || ret)
+			KUNIT_EXPECT_EQ_MSG(test, ret,
+					    failed && nth <= DIOPIN_MAP_USER_ALLOC_ENOMEM ?
+					    -ENOMEM : 0, "allocation %u", nth);
 		if (ret) {
+			nenomem += ret == -ENOMEM;
 			KUNIT_EXPECT_NULL(test, rq->bio);
 			KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
 		}
@@ -633,8 +641,7 @@ static void fault_alloc_passthrough_map(struct kunit *test)
 	KUNIT_ASSERT_LE(test, nth, MAX_ALLOC_ROUNDS);
 	KUNIT_EXPECT_GE_MSG(test, nth - 1, 1, "no allocation of the mapping failed");
 	kunit_info(test, "%u allocation(s) failed in turn (%u -ENOMEM, %u absorbed), then it mapped",
-		   nth - 1, min_t(unsigned int, nth - 1, DIOPIN_MAP_USER_ALLOC_ENOMEM),
-		   nth - 1 - min_t(unsigned int, nth - 1, DIOPIN_MAP_USER_ALLOC_ENOMEM));
+		   nth - 1, nenomem, nth - 1 - nenomem);
 }
 
 /*
