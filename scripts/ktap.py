@@ -7,6 +7,9 @@ FAILED = re.compile(r'^\s*# (\S+): (?:EXPECTATION|ASSERTION) FAILED at (\S+?):\d
 RESULT = re.compile(r'^(\s*)(not ok|ok) \d+ (.*?)(?:\s+#\s*SKIP.*)?$')
 SUBTEST = re.compile(r'^(\s*)# Subtest: (.*)$')
 HEADER = re.compile(r'^\s*(KTAP version|1\.\.\d+|# module:|# \S+: pass:\d+)')
+# a case's own diagnostic line (kunit_info(), KUnit's "should be marked slow"):
+# it ends the failed assertion before it
+DIAG = re.compile(r'^\s*# \S+: ')
 
 
 def failed_assertions(ktap):
@@ -34,12 +37,15 @@ def failed_assertions(ktap):
 				key = (f'{parents[0]}.{parents[1]}', name)
 			else:
 				key = None
-			blocks = []
+			blocks, inblock = [], False
 			for d in diag:
 				f = FAILED.match(d)
 				if f:
 					blocks.append([os.path.basename(f.group(2)) + ':'])
-				elif blocks and not HEADER.match(d):
+					inblock = True
+				elif DIAG.match(d) or HEADER.match(d):
+					inblock = False
+				elif inblock:
 					blocks[-1].append(d.strip())
 			if key:
 				out[key] = [b[0] + ' ' + ' / '.join(b[1:]) for b in blocks]
