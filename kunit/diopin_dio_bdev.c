@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_dio_bdev: real O_DIRECT I/O through block/fops.c on brd.
+ * diopin_dio_bdev: what only block/fops.c does (its round trips, async
+ * completion and BVEC reads are diopin_dio's rows for it).
  *
  * The raw block device DIO paths (__blkdev_direct_IO_simple() for small
  * sync I/O, __blkdev_direct_IO() for I/O that needs several bios,
@@ -15,73 +16,13 @@
 #include <linux/uio.h>
 #include <kunit/test.h>
 
-#include "diopin_fixture.h"
+#include "diopin_target.h"
 
 #define P		PAGE_SIZE
-#define BDEV_MINOR	1	/* /dev/ram1 */
-#define BDEV_NULLB	1	/* nullb1: completes from a timer */
 
 static struct file *bdev_test_file(struct kunit *test)
 {
-	return diopin_bdev_open(test, DIOPIN_BRD(BDEV_MINOR));
-}
-
-/* 40-page segments with one-page gaps: scattered, and > BIO_MAX_VECS in all */
-#define SCATTER(i)	{ (i) * 41 * P, 40 * P }
-
-static const struct diopin_dio_shape bdev_shapes[] = {
-	{ "sync UBUF 4 KiB (single-bio fast path)", DIOPIN_UBUF, 1,
-	  { { 0, P } }, 1 },
-	{ "sync UBUF 64 KiB, sector-aligned offset", DIOPIN_UBUF, 17,
-	  { { 512, 16 * P } }, 1 },
-	{ "sync IOVEC three segments, one sharing a page", DIOPIN_IOVEC, 6,
-	  { { 0, 2 * P }, { 2 * P, 1024 }, { 2 * P + 1024, 512 } }, 3 },
-	{ "sync IOVEC 1.25 MiB scattered (several bios)", DIOPIN_IOVEC, 8 * 41,
-	  { SCATTER(0), SCATTER(1), SCATTER(2), SCATTER(3), SCATTER(4),
-	    SCATTER(5), SCATTER(6), SCATTER(7) }, 8 },
-	{ "async UBUF 16 KiB (single-bio async path)", DIOPIN_UBUF, 4,
-	  { { 0, 4 * P } }, 1, true },
-	{ "async IOVEC 1.25 MiB scattered (several bios)", DIOPIN_IOVEC, 8 * 41,
-	  { SCATTER(0), SCATTER(1), SCATTER(2), SCATTER(3), SCATTER(4),
-	    SCATTER(5), SCATTER(6), SCATTER(7) }, 8, true },
-};
-
-KUNIT_ARRAY_PARAM_DESC(bdev_shape, bdev_shapes, desc);
-
-/*
- * Guards: block/fops.c __blkdev_direct_IO_simple(), __blkdev_direct_IO()
- * and __blkdev_direct_IO_async(): bio_iov_iter_get_pages() pins, the
- * should_dirty / bio_set_pages_dirty() for reads into user memory, and the
- * bio_release_pages() or bio_check_pages_dirty() at completion.
- */
-static void dio_bdev_roundtrip(struct kunit *test)
-{
-	diopin_dio_roundtrip(test, bdev_test_file(test), 0, test->param_value);
-}
-
-static const struct diopin_dio_shape later_shapes[] = {
-	{ "UBUF 16 KiB (single-bio async path)", DIOPIN_UBUF, 4,
-	  { { 0, 4 * P } }, 1, true, true },
-	{ "IOVEC 1.25 MiB scattered (several bios)", DIOPIN_IOVEC, 8 * 41,
-	  { SCATTER(0), SCATTER(1), SCATTER(2), SCATTER(3), SCATTER(4),
-	    SCATTER(5), SCATTER(6), SCATTER(7) }, 8, true, true },
-};
-
-KUNIT_ARRAY_PARAM_DESC(later_shape, later_shapes, desc);
-
-/*
- * Guards: block/fops.c __blkdev_direct_IO_async() and the async kiocb of
- * __blkdev_direct_IO() on a device that completes from its own timer
- * (null_blk irqmode=2): the call returns -EIOCBQUEUED with the I/O in
- * flight, blkdev_bio_end_io_async() / blkdev_bio_end_io() call ki_complete
- * from the completion and release (bio_release_pages()) or check-dirty
- * (bio_check_pages_dirty()) the pages after it; pins held until then.
- */
-static void dio_bdev_async_completes_later(struct kunit *test)
-{
-	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, BDEV_NULLB));
-
-	diopin_dio_roundtrip(test, file, 0, test->param_value);
+	return diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
 }
 
 struct misalign_case {
@@ -190,52 +131,6 @@ static void dio_bdev_user_hole(struct kunit *test)
 				 old->seed, false);
 }
 
-/*
- * Characterisation (Al Viro's question in the review): an O_DIRECT read
- * whose iterator is ITER_BVEC, as io_uring READ_FIXED builds from
- * registered buffers. Today the block layer borrows the bvec pages (no
- * ref, no pin) and does not dirty them: should_dirty is only set for
- * user-backed iterators. This case asserts that behaviour, so a change to
- * it is seen and decided on, not slipped in: sync (two segments, several
- * bvecs) and through the async single-bio path.
- */
-static void dio_bdev_bvec_read_borrows_and_does_not_dirty(struct kunit *test)
-{
-	static const struct diopin_seg segs[] = { { 0, 2 * P }, { 3 * P, P } };
-	struct file *file = bdev_test_file(test);
-	struct diopin_buf *src = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
-	struct diopin_buf *dst = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
-	struct diopin_snap *snap = diopin_snap_take(test, dst->pages, 4);
-	struct iov_iter iter;
-	size_t total, bad;
-
-	total = diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_SOURCE, src,
-				  segs, ARRAY_SIZE(segs));
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, 0, &iter, false),
-			(ssize_t)total);
-	memset(dst->vaddr, 0, 4 * P);
-	diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_DEST, dst, segs,
-			  ARRAY_SIZE(segs));
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 0, &iter, false),
-			(ssize_t)total);
-
-	diopin_expect_pins(test, snap, 0, "bvec pages after the read");
-	diopin_expect_dirty(test, snap, false, "bvec pages after the read");
-	bad = diopin_pattern_mismatch(dst->vaddr, 2 * P, 0, src->seed);
-	KUNIT_EXPECT_EQ(test, bad, 2 * P);
-	bad = diopin_pattern_mismatch(dst->vaddr + 3 * P, P, 3 * P, src->seed);
-	KUNIT_EXPECT_EQ(test, bad, P);
-
-	/* The same read through the async single-bio path (bio_iov_bvec_set()). */
-	memset(dst->vaddr, 0, 4 * P);
-	diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_DEST, dst, &segs[0], 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio(file, READ, 0, &iter, true), (ssize_t)(2 * P));
-	diopin_expect_pins(test, snap, 0, "bvec pages after the async read");
-	diopin_expect_dirty(test, snap, false, "bvec pages after the async read");
-	bad = diopin_pattern_mismatch(dst->vaddr, 2 * P, 0, src->seed);
-	KUNIT_EXPECT_EQ(test, bad, 2 * P);
-}
-
 struct flags_case {
 	const char *desc;
 	int ki_flags;
@@ -293,33 +188,6 @@ static void dio_bdev_iocb_flags(struct kunit *test)
 	diopin_expect_user_bytes(test, dst->uaddr, seg.len, 0, src->seed, false);
 }
 
-static const struct diopin_dio_shape sync_nullb_shapes[] = {
-	{ "sync UBUF 16 KiB (simple path)", DIOPIN_UBUF, 4, { { 0, 4 * P } }, 1 },
-	{ "sync IOVEC 1.25 MiB scattered (several bios)", DIOPIN_IOVEC, 8 * 41,
-	  { SCATTER(0), SCATTER(1), SCATTER(2), SCATTER(3), SCATTER(4),
-	    SCATTER(5), SCATTER(6), SCATTER(7) }, 8 },
-};
-
-KUNIT_ARRAY_PARAM_DESC(sync_nullb, sync_nullb_shapes, desc);
-
-/*
- * Guards: the sync block DIO paths on a device that completes later, from
- * its timer: __blkdev_direct_IO_simple() waits in submit_bio_wait() and
- * releases the pages itself; __blkdev_direct_IO() sleeps
- * (blk_io_schedule()) until the last bio's blkdev_bio_end_io() wakes it,
- * which then releases (or check-dirties) that bio's pages. With one CPU
- * (UML, and QEMU as kunit.py starts it) the timer's completion runs to its
- * end before the woken submitter does, so every page is released and the
- * read's pages dirty when the call returns; on several CPUs that last
- * release could trail the return.
- */
-static void dio_bdev_sync_waits_for_device(struct kunit *test)
-{
-	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, BDEV_NULLB));
-
-	diopin_dio_roundtrip(test, file, 0, test->param_value);
-}
-
 /* nullb devices take at most this much per request (common.args max_sectors) */
 #define NULLB_MAX_IO	(64 * 1024)
 #define SPLIT_PAGES	256	/* 1 MiB: one bio of BIO_MAX_VECS pages */
@@ -336,7 +204,7 @@ static void dio_bdev_sync_waits_for_device(struct kunit *test)
  */
 static void dio_bdev_split_bio_releases_once(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, BDEV_NULLB));
+	struct file *file = diopin_bdev_open(test, diopin_nullb_dev(test, DIOPIN_NULLB_BDEV));
 	struct block_device *bdev = file_bdev(file);
 	struct diopin_buf *src = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *dst = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
@@ -375,14 +243,10 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 }
 
 static struct kunit_case diopin_dio_bdev_cases[] = {
-	KUNIT_CASE_PARAM(dio_bdev_roundtrip, bdev_shape_gen_params),
-	KUNIT_CASE_PARAM(dio_bdev_async_completes_later, later_shape_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_misaligned_einval, misalign_gen_params),
 	KUNIT_CASE_PARAM(dio_bdev_user_hole, hole_gen_params),
-	KUNIT_CASE(dio_bdev_bvec_read_borrows_and_does_not_dirty),
 	KUNIT_CASE(dio_bdev_split_bio_releases_once),
 	KUNIT_CASE_PARAM(dio_bdev_iocb_flags, flags_gen_params),
-	KUNIT_CASE_PARAM(dio_bdev_sync_waits_for_device, sync_nullb_gen_params),
 	{}
 };
 

@@ -16,62 +16,17 @@
 #include <linux/uio.h>
 #include <kunit/test.h>
 
-#include "diopin_fixture.h"
+#include "diopin_target.h"
 #include "diopin_images.h"
 
 #define P		PAGE_SIZE
-#define IOMAP_MINOR	2	/* /dev/ram2 */
-#define IOMAP_NULLB	2	/* nullb2: completes from a timer */
 
 static struct file *iomap_test_file(struct kunit *test, const char *name)
 {
 	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2,
-					       IOMAP_MINOR);
+					       DIOPIN_RAM_EXT2);
 
 	return diopin_fs_open(test, mnt, name, O_RDWR | O_CREAT | O_DIRECT);
-}
-
-struct iomap_case {
-	struct diopin_dio_shape shape;
-	loff_t pos;		/* file offset */
-};
-
-static const struct iomap_case iomap_cases[] = {
-	{ { "UBUF 4 KiB at 0 (allocating write)", DIOPIN_UBUF, 1,
-	    { { 0, P } }, 1 }, 0 },
-	{ { "UBUF 64 KiB at 64 KiB", DIOPIN_UBUF, 16,
-	    { { 0, 16 * P } }, 1 }, 64 * 1024 },
-	{ { "IOVEC three segments, one sharing a page", DIOPIN_IOVEC, 6,
-	    { { 0, 2 * P }, { 2 * P, 1024 }, { 2 * P + 1024, 1024 } }, 3 }, 0 },
-	{ { "UBUF 1 KiB block at a sector-aligned buffer offset", DIOPIN_UBUF, 1,
-	    { { 512, 1024 } }, 1 }, 3072 },
-	{ { "async UBUF 16 KiB", DIOPIN_UBUF, 4,
-	    { { 0, 4 * P } }, 1, true }, 8192 },
-	{ { "async IOVEC 1.25 MiB in eight segments", DIOPIN_IOVEC, 8 * 41,
-	    { { 0, 40 * P }, { 41 * P, 40 * P }, { 82 * P, 40 * P },
-	      { 123 * P, 40 * P }, { 164 * P, 40 * P }, { 205 * P, 40 * P },
-	      { 246 * P, 40 * P }, { 287 * P, 40 * P } }, 8, true }, 0 },
-};
-
-static void iomap_case_desc(const struct iomap_case *c, char *desc)
-{
-	strscpy(desc, c->shape.desc, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(iomap, iomap_cases, iomap_case_desc);
-
-/*
- * Guards: fs/iomap/direct-io.c iomap_dio_bio_iter() (pin via
- * bio_iov_iter_get_pages(), bio_set_pages_dirty() for reads) and
- * iomap_dio_bio_end_io() (bio_check_pages_dirty() / bio_release_pages()):
- * bytes, pins and dirty bits after a write then a read of a file.
- */
-static void dio_iomap_roundtrip(struct kunit *test)
-{
-	const struct iomap_case *c = test->param_value;
-
-	diopin_dio_roundtrip(test, iomap_test_file(test, "roundtrip"), c->pos,
-			     &c->shape);
 }
 
 /*
@@ -254,38 +209,6 @@ static void dio_iomap_user_hole_efault(struct kunit *test)
 	diopin_expect_user_bytes(test, r->uaddr + 3 * P, P, 3 * P, r->seed, false);
 }
 
-static const struct diopin_dio_shape iomap_later_shapes[] = {
-	{ "UBUF 64 KiB", DIOPIN_UBUF, 16, { { 0, 16 * P } }, 1, true, true },
-	{ "IOVEC 1.25 MiB in eight segments", DIOPIN_IOVEC, 8 * 41,
-	  { { 0, 40 * P }, { 41 * P, 40 * P }, { 82 * P, 40 * P },
-	    { 123 * P, 40 * P }, { 164 * P, 40 * P }, { 205 * P, 40 * P },
-	    { 246 * P, 40 * P }, { 287 * P, 40 * P } }, 8, true, true },
-};
-
-KUNIT_ARRAY_PARAM_DESC(iomap_later, iomap_later_shapes, desc);
-
-/*
- * Guards: fs/iomap/direct-io.c on a device that completes from its own
- * timer (ext2 on null_blk): __iomap_dio_rw() returns -EIOCBQUEUED with
- * bios in flight, the last iomap_dio_bio_end_io() completes the dio
- * (inline for reads, from the dio workqueue for writes: iomap_dio_done()),
- * and releases or check-dirties each bio's pages. The write overwrites
- * allocated blocks: ext2 makes an extending write wait
- * (IOMAP_DIO_FORCE_WAIT).
- */
-static void dio_iomap_async_completes_later(struct kunit *test)
-{
-	const struct diopin_dio_shape *shape = test->param_value;
-	struct vfsmount *mnt = diopin_fs_mount_on(test, &diopin_image_ext2,
-						  diopin_nullb_dev(test, IOMAP_NULLB));
-	struct file *file = diopin_fs_open(test, mnt, "data",
-					   O_RDWR | O_CREAT | O_DIRECT);
-	struct diopin_buf *other = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
-
-	diopin_dio_prefill(test, file, shape->npages, other);
-	diopin_dio_roundtrip(test, file, 0, shape);
-}
-
 /*
  * Guards: the refusals of fs/iomap/direct-io.c before a page is pinned: a
  * read into a buffer not aligned to the device's DMA alignment is -EINVAL
@@ -452,8 +375,6 @@ static void dio_iomap_sync_overwrite(struct kunit *test)
 }
 
 static struct kunit_case diopin_dio_iomap_cases[] = {
-	KUNIT_CASE_PARAM(dio_iomap_roundtrip, iomap_gen_params),
-	KUNIT_CASE_PARAM(dio_iomap_async_completes_later, iomap_later_gen_params),
 	KUNIT_CASE(dio_iomap_subblock_write_zeroes_the_rest),
 	KUNIT_CASE(dio_iomap_subblock_write_at_eof_zeroes_the_tail),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),

@@ -19,12 +19,11 @@
 #include <linux/uio.h>
 #include <kunit/test.h>
 
-#include "diopin_fixture.h"
+#include "diopin_target.h"
 #include "diopin_images.h"
 
 #define P		PAGE_SIZE
-#define LEGACY_MINOR	3	/* /dev/ram3 */
-#define LEGACY_NULLB	3	/* nullb3: completes from a timer */
+/* what diopin_target_open() preallocates of a vfat file */
 #define PREALLOC	(512 * 1024)
 #define UDF_MINOR	11	/* /dev/ram11: UDF, 2 KiB blocks */
 #define UDF_PROBE	12	/* /dev/ram12: the same image, to find the block */
@@ -32,83 +31,9 @@
 #define UDF_HEAD	(2 * UDF_BLOCK)	/* written buffered: the file leaves its ICB */
 #define UDF_JUNK	0x6a
 
-/*
- * fat_direct_IO() refuses (returns 0, so the VFS falls back to buffered
- * I/O) a write past the allocated size: allocate the file first with a
- * buffered write, then open it O_DIRECT.
- */
-static struct file *legacy_file_on(struct kunit *test, dev_t dev)
-{
-	struct vfsmount *mnt = diopin_fs_mount_on(test, &diopin_image_vfat, dev);
-	struct file *file;
-	loff_t pos = 0;
-	void *zero;
-
-	file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT);
-	zero = kunit_kzalloc(test, PREALLOC, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, zero);
-	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, PREALLOC, &pos),
-			(ssize_t)PREALLOC);
-	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
-	kunit_kfree(test, zero);
-	return diopin_fs_open(test, mnt, "data", O_RDWR | O_DIRECT);
-}
-
 static struct file *legacy_test_file(struct kunit *test)
 {
-	return legacy_file_on(test, DIOPIN_BRD(LEGACY_MINOR));
-}
-
-static const struct diopin_dio_shape legacy_shapes[] = {
-	{ "UBUF 4 KiB", DIOPIN_UBUF, 1, { { 0, P } }, 1 },
-	{ "UBUF 64 KiB, sector-aligned buffer offset", DIOPIN_UBUF, 17,
-	  { { 512, 16 * P } }, 1 },
-	{ "IOVEC three segments, one sharing a page", DIOPIN_IOVEC, 6,
-	  { { 0, 2 * P }, { 2 * P, 1024 }, { 2 * P + 1024, 512 } }, 3 },
-	{ "IOVEC 320 KiB in eight segments (several refills)", DIOPIN_IOVEC, 8 * 11,
-	  { { 0, 10 * P }, { 11 * P, 10 * P }, { 22 * P, 10 * P },
-	    { 33 * P, 10 * P }, { 44 * P, 10 * P }, { 55 * P, 10 * P },
-	    { 66 * P, 10 * P }, { 77 * P, 10 * P } }, 8 },
-	{ "async UBUF 16 KiB", DIOPIN_UBUF, 4, { { 0, 4 * P } }, 1, true },
-};
-
-KUNIT_ARRAY_PARAM_DESC(legacy_shape, legacy_shapes, desc);
-
-/*
- * Guards: fs/direct-io.c dio_refill_pages() (iov_iter_extract_pages()),
- * dio_pin_page()/dio_unpin_page() around submit_page_section(),
- * dio_bio_submit() (bio_set_pages_dirty() for reads into user memory, the
- * is_pinned BIO_PAGE_PINNED) and dio_bio_complete() (bio_check_pages_dirty()
- * or bio_release_pages()): bytes, pins and dirty bits after each I/O.
- */
-static void dio_legacy_roundtrip(struct kunit *test)
-{
-	diopin_dio_roundtrip(test, legacy_test_file(test), 8192,
-			     test->param_value);
-}
-
-static const struct diopin_dio_shape legacy_later_shapes[] = {
-	{ "UBUF 64 KiB", DIOPIN_UBUF, 16, { { 0, 16 * P } }, 1, true, true },
-	{ "IOVEC 320 KiB in eight segments (several refills)", DIOPIN_IOVEC, 8 * 11,
-	  { { 0, 10 * P }, { 11 * P, 10 * P }, { 22 * P, 10 * P },
-	    { 33 * P, 10 * P }, { 44 * P, 10 * P }, { 55 * P, 10 * P },
-	    { 66 * P, 10 * P }, { 77 * P, 10 * P } }, 8, true, true },
-};
-
-KUNIT_ARRAY_PARAM_DESC(legacy_later, legacy_later_shapes, desc);
-
-/*
- * Guards: fs/direct-io.c with an async kiocb on a device that completes
- * from its own timer (vfat on null_blk): do_blockdev_direct_IO() returns
- * -EIOCBQUEUED (dio->is_async: no extending write), dio_bio_end_aio()
- * releases each bio's pages (dio_bio_complete(): bio_check_pages_dirty()
- * for reads) and the last one completes the dio (dio_complete(), from the
- * dio workqueue when deferred).
- */
-static void dio_legacy_async_completes_later(struct kunit *test)
-{
-	diopin_dio_roundtrip(test, legacy_file_on(test, diopin_nullb_dev(test, LEGACY_NULLB)),
-			     8192, test->param_value);
+	return diopin_target_open(test, &diopin_targets[DIOPIN_T_VFAT], 0, NULL);
 }
 
 struct fault_case {
@@ -358,7 +283,7 @@ static void dio_legacy_sub_block_write_zeroes_new_block(struct kunit *test)
 static void dio_legacy_async_extending_write_is_sync(struct kunit *test)
 {
 	struct vfsmount *mnt;
-	struct file *file = legacy_udf_file(test, diopin_nullb_dev(test, LEGACY_NULLB), &mnt);
+	struct file *file = legacy_udf_file(test, diopin_nullb_dev(test, DIOPIN_NULLB_VFAT), &mnt);
 	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 1);
 	const struct diopin_seg seg = { 0, UDF_BLOCK };
@@ -394,8 +319,6 @@ static void dio_legacy_async_extending_write_is_sync(struct kunit *test)
 }
 
 static struct kunit_case diopin_dio_legacy_cases[] = {
-	KUNIT_CASE_PARAM(dio_legacy_roundtrip, legacy_shape_gen_params),
-	KUNIT_CASE_PARAM(dio_legacy_async_completes_later, legacy_later_gen_params),
 	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
 	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
 	KUNIT_CASE(dio_legacy_refused_before_any_pin),

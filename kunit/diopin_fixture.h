@@ -334,27 +334,6 @@ struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
 void diopin_fs_close(struct kunit *test, struct file *file);
 
 /*
- * A DIO round trip: @shape's segments of a user buffer written to @file at
- * @pos with O_DIRECT, then read back into a second user buffer laid out
- * the same way. Checks the byte counts, every byte, that every page is
- * back at its baseline refcount and unpinned afterwards, that the source
- * pages stay clean and the destination pages covered by the read are
- * dirty, and that the zero page's refcount did not move.
- */
-struct diopin_dio_shape {
-	const char *desc;
-	enum diopin_iter_type type;	/* DIOPIN_UBUF or DIOPIN_IOVEC */
-	unsigned int npages;		/* user buffer size */
-	struct diopin_seg segs[DIOPIN_MAX_SEGS];
-	unsigned int nsegs;
-	bool async;
-	bool later;	/* async on a device that completes later (null_blk) */
-};
-
-void diopin_dio_roundtrip(struct kunit *test, struct file *file, loff_t pos,
-			  const struct diopin_dio_shape *shape);
-
-/*
  * O_DIRECT write of a fresh user buffer's pattern over @npages pages at 0 of
  * @file, its seed distinct from @other's in the low byte so that no byte of
  * one pattern can pass for the other; returns that buffer (the file's

@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * diopin_dio: what every O_DIRECT path must do, each property one case
+ * over the DIO targets it applies to (diopin_target.c: block/fops.c on
+ * brd and null_blk, iomap on ext2 and ext4, fs/direct-io.c on vfat) and
+ * the buffer shapes it runs: a row is "<target>: <shape>". What only one
+ * path does stays in that path's suite (diopin_dio_bdev, _iomap, _legacy).
+ */
+#include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/sched/task.h>
+#include <linux/uio.h>
+#include <kunit/test.h>
+
+#include "diopin_target.h"
+
+#define SEG(page, n)	{ (page) * PAGE_SIZE, (n) * PAGE_SIZE }
+/* eight segments with one-page gaps between them: scattered */
+#define SEGS_320K	{ SEG(0, 10), SEG(11, 10), SEG(22, 10), SEG(33, 10),	\
+			  SEG(44, 10), SEG(55, 10), SEG(66, 10), SEG(77, 10) }
+#define SEGS_1M25	{ SEG(0, 40), SEG(41, 40), SEG(82, 40), SEG(123, 40),	\
+			  SEG(164, 40), SEG(205, 40), SEG(246, 40), SEG(287, 40) }
+
+/* Does @t take @shape: its unit, and the room it has? */
+static bool shape_fits(const struct diopin_target *t, const void *s)
+{
+	const struct diopin_dio_shape *shape = s;
+
+	return shape->align >= t->align &&
+	       t->pos + shape->pos + diopin_shape_bytes(shape) <= t->max_bytes;
+}
+
+static const struct diopin_dio_shape roundtrip_shapes[] = {
+	{ .desc = "sync UBUF 4 KiB", .type = DIOPIN_UBUF, .npages = 1,
+	  .segs = { SEG(0, 1) }, .nsegs = 1, .align = 1024 },
+	{ .desc = "sync UBUF 64 KiB from byte 512 of the buffer, at 64 KiB",
+	  .type = DIOPIN_UBUF, .npages = 17, .segs = { { 512, 16 * PAGE_SIZE } },
+	  .nsegs = 1, .align = 1024, .pos = SZ_64K },
+	{ .desc = "sync UBUF 1 KiB from byte 512 of the buffer, at 3 KiB",
+	  .type = DIOPIN_UBUF, .npages = 1, .segs = { { 512, 1024 } }, .nsegs = 1,
+	  .align = 1024, .pos = 3072 },
+	{ .desc = "sync IOVEC three segments, two in one page", .type = DIOPIN_IOVEC,
+	  .npages = 3, .segs = { SEG(0, 2), { 2 * PAGE_SIZE, 1024 },
+				 { 2 * PAGE_SIZE + 1024, 1024 } },
+	  .nsegs = 3, .align = 1024 },
+	{ .desc = "sync IOVEC 512-byte segments", .type = DIOPIN_IOVEC, .npages = 2,
+	  .segs = { SEG(0, 1), { PAGE_SIZE, 512 }, { PAGE_SIZE + 512, 512 } },
+	  .nsegs = 3, .align = 512 },
+	{ .desc = "sync IOVEC 320 KiB in eight segments", .type = DIOPIN_IOVEC,
+	  .npages = 8 * 11, .segs = SEGS_320K, .nsegs = 8, .align = 1024 },
+	{ .desc = "sync IOVEC 1.25 MiB in eight segments", .type = DIOPIN_IOVEC,
+	  .npages = 8 * 41, .segs = SEGS_1M25, .nsegs = 8, .align = 1024 },
+	{ .desc = "async UBUF 64 KiB", .type = DIOPIN_UBUF, .npages = 16,
+	  .segs = { SEG(0, 16) }, .nsegs = 1, .async = true, .align = 1024 },
+	{ .desc = "async IOVEC 320 KiB in eight segments", .type = DIOPIN_IOVEC,
+	  .npages = 8 * 11, .segs = SEGS_320K, .nsegs = 8, .async = true,
+	  .align = 1024 },
+	{ .desc = "async IOVEC 1.25 MiB in eight segments", .type = DIOPIN_IOVEC,
+	  .npages = 8 * 41, .segs = SEGS_1M25, .nsegs = 8, .async = true,
+	  .align = 1024 },
+};
+
+DIOPIN_ROWS(roundtrip, roundtrip_shapes, shape_fits);
+
+/*
+ * Guards, per target: the pin (bio_iov_iter_get_pages() under
+ * __blkdev_direct_IO_simple(), __blkdev_direct_IO(),
+ * __blkdev_direct_IO_async(), iomap_dio_bio_iter(); dio_refill_pages() in
+ * fs/direct-io.c), the dirtying of a read's user pages (should_dirty,
+ * IOMAP_DIO_DIRTY, dio->should_dirty) and the release at completion
+ * (bio_release_pages() or bio_check_pages_dirty() in blkdev_bio_end_io*(),
+ * iomap_dio_bio_end_io(), dio_bio_complete()). On null_blk an async call
+ * returns -EIOCBQUEUED with the I/O in flight (the queue held through the
+ * return) and the device's completion releases the pages; a sync call
+ * waits for it (with one CPU, as UML and kunit.py's QEMU run, the
+ * completion has released every page when the submitter runs again).
+ */
+static void dio_roundtrip(struct kunit *test)
+{
+	const struct diopin_row *row = test->param_value;
+
+	diopin_dio_roundtrip(test, row->t, row->shape);
+}
+
+/* A kernel buffer, one large folio: a BVEC as io_uring's fixed buffers. */
+static const struct diopin_dio_shape bvec_shapes[] = {
+	{ .desc = "sync BVEC two segments", .type = DIOPIN_BVEC, .npages = 4,
+	  .segs = { SEG(0, 2), SEG(3, 1) }, .nsegs = 2, .align = 1024 },
+	{ .desc = "async BVEC 16 KiB", .type = DIOPIN_BVEC, .npages = 4,
+	  .segs = { SEG(0, 4) }, .nsegs = 1, .async = true, .align = 1024 },
+};
+
+DIOPIN_ROWS(bvec, bvec_shapes, shape_fits);
+
+/*
+ * Guards (Al Viro's review of the conversion: only a read into user memory
+ * dirties its pages): should_dirty in block/fops.c (user_backed_iter() &&
+ * read), IOMAP_DIO_DIRTY in __iomap_dio_rw(), dio->should_dirty in
+ * fs/direct-io.c, and iov_iter_extract_will_pin() (BIO_PAGE_PINNED,
+ * dio->is_pinned): an ITER_BVEC read borrows its pages (no ref, no pin)
+ * and leaves them clean, sync and async, on every path; the bytes land.
+ */
+static void dio_bvec_read_borrows_and_stays_clean(struct kunit *test)
+{
+	const struct diopin_row *row = test->param_value;
+	const struct diopin_dio_shape *shape = row->shape;
+	const bool later = shape->async && row->t->later;
+	struct file *file = diopin_target_open(test, row->t, 0, NULL);
+	struct diopin_buf *src = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, shape->npages);
+	struct diopin_buf *dst = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, shape->npages);
+	struct diopin_snap *snap = diopin_snap_take(test, dst->pages, shape->npages);
+	struct diopin_dio_opts o = { .hold = later };
+	const loff_t pos = row->t->pos;
+	struct iov_iter iter;
+	size_t total;
+	unsigned int i;
+
+	total = diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_SOURCE, src,
+				  shape->segs, shape->nsegs);
+	KUNIT_ASSERT_EQ(test, diopin_dio(file, WRITE, pos, &iter, false), (ssize_t)total);
+	memset(dst->vaddr, 0, shape->npages * PAGE_SIZE);
+	diopin_iter_build(test, &iter, DIOPIN_BVEC, ITER_DEST, dst, shape->segs, shape->nsegs);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ex(file, READ, pos, &iter, shape->async, &o),
+			(ssize_t)total);
+	KUNIT_EXPECT_EQ_MSG(test, o.later, later,
+			    "the read returned -EIOCBQUEUED before it completed");
+	diopin_expect_pins(test, snap, 0, "bvec pages after the read");
+	diopin_expect_dirty(test, snap, false, "bvec pages after the read");
+	for (i = 0; i < shape->nsegs; i++) {
+		const struct diopin_seg *seg = &shape->segs[i];
+
+		KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(dst->vaddr + seg->off,
+								  seg->len, seg->off,
+								  src->seed),
+				    seg->len, "segment %u", i);
+	}
+}
+
+/* Async user-memory reads on the targets that complete later. */
+static bool completes_later(const struct diopin_target *t, const void *s)
+{
+	const struct diopin_dio_shape *shape = s;
+
+	return t->later && shape->async && shape_fits(t, s);
+}
+
+DIOPIN_ROWS(cleaned, roundtrip_shapes, completes_later);
+
+struct in_flight {
+	struct diopin_snap *snap;
+	unsigned int pinned, dirty;
+};
+
+/* In flight: count pins and dirty bits, then clean the pages as writeback would. */
+static void clean_in_flight(void *arg)
+{
+	struct in_flight *f = arg;
+	unsigned int k;
+
+	for (k = 0; k < f->snap->n; k++) {
+		struct folio *folio = page_folio(f->snap->s[k].page);
+
+		f->pinned += folio_maybe_dma_pinned(folio);
+		f->dirty += folio_test_dirty(folio);
+	}
+	diopin_clear_dirty(f->snap);
+}
+
+/*
+ * Guards the re-dirtying at completion of every async read path:
+ * bio_check_pages_dirty() (block/bio.c: pages found clean are dirtied
+ * again from bio_dirty_fn() before they are released) as called from
+ * blkdev_bio_end_io_async() and blkdev_bio_end_io(), iomap_dio_bio_end_io()
+ * and fs/direct-io.c dio_bio_complete(); and bio_set_pages_dirty() at
+ * submission. In flight (the device's queue held) every page is pinned and
+ * dirty; writeback cleans them there; after the completion every page is
+ * dirty again and unpinned, and holds the device's bytes.
+ */
+static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
+{
+	const struct diopin_row *row = test->param_value;
+	const struct diopin_dio_shape *shape = row->shape;
+	const size_t end = row->t->pos + shape->pos + diopin_shape_bytes(shape);
+	struct diopin_buf *old, *buf;
+	struct file *file = diopin_target_open(test, row->t, round_up(end, PAGE_SIZE), &old);
+	struct in_flight f = {};
+	struct diopin_dio_opts o = { .hold = true, .in_flight = clean_in_flight, .arg = &f };
+	struct iov_iter iter;
+	size_t total, at;
+	unsigned int i;
+
+	buf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
+	f.snap = diopin_shape_snap(test, buf, shape);
+	diopin_clear_dirty(f.snap);
+	total = diopin_iter_build(test, &iter, shape->type, ITER_DEST, buf, shape->segs,
+				  shape->nsegs);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ex(file, READ, row->t->pos + shape->pos, &iter,
+					    true, &o), (ssize_t)total);
+	KUNIT_ASSERT_TRUE_MSG(test, o.later, "the read completed inside the call");
+	KUNIT_EXPECT_EQ_MSG(test, f.pinned, f.snap->n, "pages pinned in flight");
+	KUNIT_EXPECT_EQ_MSG(test, f.dirty, f.snap->n, "pages dirtied at submission");
+	diopin_wait_released(test, f.snap);
+	diopin_expect_pins(test, f.snap, 0, "after the read");
+	diopin_expect_dirty(test, f.snap, true, "pages cleaned in flight, after the read");
+	/* the segments lie back to back in the file */
+	for (i = 0, at = row->t->pos + shape->pos; i < shape->nsegs; at += shape->segs[i++].len)
+		diopin_expect_user_bytes(test, buf->uaddr + shape->segs[i].off,
+					 shape->segs[i].len, at, old->seed, false);
+}
+
+/* ---- a write whose source is shared with a forked child ---- */
+
+#define FORK_PAGES	4
+
+static const struct diopin_dio_shape fork_shapes[] = {
+	{ .desc = "sync UBUF 16 KiB", .type = DIOPIN_UBUF, .npages = FORK_PAGES,
+	  .segs = { SEG(0, FORK_PAGES) }, .nsegs = 1, .align = 1024 },
+	{ .desc = "async UBUF 16 KiB", .type = DIOPIN_UBUF, .npages = FORK_PAGES,
+	  .segs = { SEG(0, FORK_PAGES) }, .nsegs = 1, .async = true, .align = 1024 },
+};
+
+DIOPIN_ROWS(fork, fork_shapes, shape_fits);
+
+struct fork_write {
+	struct diopin_buf *buf;
+	/* the child: its pages at the fork and, once told to look, again */
+	struct completion looked, go, done;
+	struct page *child[FORK_PAGES];
+	unsigned int child_same;
+	size_t child_bad;
+	int child_err;
+	/* in flight (targets that complete later) */
+	unsigned int pinned_mine, pinned_child, apart;
+	bool seen;
+};
+
+/* Which pages back @uaddr in the calling task's mm now (no ref kept). */
+static void fork_pages_now(struct diopin_buf *buf, struct page **pages)
+{
+	unsigned int k;
+
+	for (k = 0; k < FORK_PAGES; k++) {
+		if (get_user_pages_fast((unsigned long)buf->uaddr + k * PAGE_SIZE, 1, 0,
+					&pages[k]) != 1) {
+			pages[k] = NULL;
+			continue;
+		}
+		put_page(pages[k]);
+	}
+}
+
+/*
+ * The forked child (a copy of the parent's address space): note its pages,
+ * wait until the parent's write is done, then say whether they are still
+ * the same and hold the bytes of before the fork. It must not return
+ * (that would be user mode), so it exits.
+ */
+static int fork_child(void *arg)
+{
+	struct fork_write *w = arg;
+	struct page *now[FORK_PAGES];
+	void *kbuf;
+	unsigned int k;
+
+	fork_pages_now(w->buf, w->child);
+	complete(&w->looked);
+	wait_for_completion(&w->go);
+	fork_pages_now(w->buf, now);
+	for (k = 0; k < FORK_PAGES; k++)
+		w->child_same += now[k] && now[k] == w->child[k];
+	kbuf = kmalloc(FORK_PAGES * PAGE_SIZE, GFP_KERNEL);
+	if (!kbuf)
+		w->child_err = -ENOMEM;
+	else if (copy_from_user(kbuf, w->buf->uaddr, FORK_PAGES * PAGE_SIZE))
+		w->child_err = -EFAULT;
+	else
+		w->child_bad = diopin_pattern_mismatch(kbuf, FORK_PAGES * PAGE_SIZE,
+						       0, w->buf->seed);
+	kfree(kbuf);
+	complete(&w->done);
+	do_exit(0);
+}
+
+/* The child is let go and waited for however the case ends. */
+static void fork_release(void *arg)
+{
+	struct fork_write *w = arg;
+
+	complete(&w->go);
+	wait_for_completion(&w->done);
+}
+
+/* In flight: which pages are pinned, the parent's or the child's? */
+static void fork_in_flight(void *arg)
+{
+	struct fork_write *w = arg;
+	struct page *mine[FORK_PAGES];
+	unsigned int k;
+
+	fork_pages_now(w->buf, mine);
+	for (k = 0; k < FORK_PAGES; k++) {
+		w->pinned_mine += mine[k] && folio_maybe_dma_pinned(page_folio(mine[k]));
+		w->pinned_child += folio_maybe_dma_pinned(page_folio(w->child[k]));
+		w->apart += mine[k] != w->child[k];
+	}
+	w->seen = true;
+}
+
+/* Wait (up to 5 s) until none of @pages is pinned; how many still are. */
+static unsigned int fork_wait_unpinned(struct page **pages)
+{
+	unsigned long deadline = jiffies + 5 * HZ;
+	unsigned int k, n;
+
+	do {
+		for (k = 0, n = 0; k < FORK_PAGES; k++)
+			n += pages[k] && folio_maybe_dma_pinned(page_folio(pages[k]));
+		if (n)
+			usleep_range(1000, 2000);
+	} while (n && time_before(jiffies, deadline));
+	return n;
+}
+
+/*
+ * Guards: the unsharing of a read-only pin in mm/gup.c (gup_must_unshare()
+ * and FAULT_FLAG_UNSHARE through handle_mm_fault(), GUP-fast's refusal of
+ * a shared anonymous page) under every O_DIRECT write's
+ * iov_iter_extract_pages(): after a real fork (kernel_clone() without
+ * CLONE_VM: the source's anonymous pages shared copy-on-write with the
+ * child), a DIO write from the parent pins a page exclusive to the parent,
+ * the one it maps, never the page the child shares. On a target that
+ * completes later that is seen in flight: the parent's pages pinned, the
+ * child's not, the two apart. Afterwards the device holds the parent's
+ * bytes, no page is pinned, and the child's pages are the ones it had with
+ * the bytes of before.
+ */
+static void dio_write_source_shared_with_child(struct kunit *test)
+{
+	const struct diopin_row *row = test->param_value;
+	const struct diopin_dio_shape *shape = row->shape;
+	const bool later = shape->async && row->t->later;
+	struct fork_write w = {};
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED, .exit_signal = SIGCHLD,
+		.fn = fork_child, .fn_arg = &w,
+	};
+	struct diopin_dio_opts o = { .hold = later, .in_flight = fork_in_flight, .arg = &w };
+	struct page *mine[FORK_PAGES];
+	struct file *file;
+	struct iov_iter iter;
+	unsigned int k, shared = 0, apart = 0;
+	pid_t child;
+
+	file = diopin_target_open(test, row->t, later && row->t->img ?
+				  FORK_PAGES * PAGE_SIZE : 0, NULL);
+	w.buf = diopin_buf_user(test, FORK_PAGES, DIOPIN_UMAP_PREFAULT);
+	init_completion(&w.looked);
+	init_completion(&w.go);
+	init_completion(&w.done);
+	child = kernel_clone(&args);
+	KUNIT_ASSERT_GT_MSG(test, child, 0, "fork (kernel_clone())");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fork_release, &w));
+	wait_for_completion(&w.looked);
+	for (k = 0; k < FORK_PAGES; k++)
+		shared += w.child[k] == w.buf->pages[k];
+	KUNIT_ASSERT_EQ_MSG(test, shared, FORK_PAGES, "pages the fork shared with the child");
+
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w.buf, shape->segs, 1);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, row->t->pos, &iter, shape->async, &o),
+			(ssize_t)(FORK_PAGES * PAGE_SIZE));
+	KUNIT_EXPECT_EQ_MSG(test, o.later, later,
+			    "the write returned -EIOCBQUEUED before it completed");
+	if (w.seen) {
+		KUNIT_EXPECT_EQ_MSG(test, w.pinned_mine, FORK_PAGES,
+				    "the parent's pages pinned in flight");
+		KUNIT_EXPECT_EQ_MSG(test, w.pinned_child, 0,
+				    "the child's pages pinned in flight");
+		KUNIT_EXPECT_EQ_MSG(test, w.apart, FORK_PAGES,
+				    "parent pages in flight that are not the child's");
+	}
+	fork_pages_now(w.buf, mine);
+	for (k = 0; k < FORK_PAGES; k++)
+		apart += mine[k] && mine[k] != w.child[k];
+	KUNIT_EXPECT_EQ_MSG(test, apart, FORK_PAGES,
+			    "the parent's pages after the write that are its own, not the child's");
+	KUNIT_EXPECT_EQ_MSG(test, fork_wait_unpinned(mine), 0,
+			    "the parent's pages still pinned");
+	KUNIT_EXPECT_EQ_MSG(test, fork_wait_unpinned(w.child), 0,
+			    "the child's pages pinned");
+
+	kunit_release_action(test, fork_release, &w);
+	KUNIT_EXPECT_EQ(test, w.child_err, 0);
+	KUNIT_EXPECT_EQ_MSG(test, w.child_same, FORK_PAGES,
+			    "the child's pages still the ones it had at the fork");
+	KUNIT_EXPECT_EQ_MSG(test, w.child_bad, FORK_PAGES * PAGE_SIZE,
+			    "the child's bytes differ from the ones of before at byte %zu",
+			    w.child_bad);
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, FORK_PAGES)->uaddr,
+				 FORK_PAGES * PAGE_SIZE, 0, w.buf->seed, false);
+}
+
+static struct kunit_case diopin_dio_cases[] = {
+	KUNIT_CASE_PARAM(dio_roundtrip, roundtrip_gen_params),
+	KUNIT_CASE_PARAM(dio_bvec_read_borrows_and_stays_clean, bvec_gen_params),
+	KUNIT_CASE_PARAM(dio_read_cleaned_in_flight_is_dirtied_again, cleaned_gen_params),
+	KUNIT_CASE_PARAM(dio_write_source_shared_with_child, fork_gen_params),
+	{}
+};
+
+static struct kunit_suite diopin_dio_suite = {
+	.name = "diopin_dio",
+	.test_cases = diopin_dio_cases,
+};
+
+kunit_test_suite(diopin_dio_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the properties every O_DIRECT path must have, on every path");
+MODULE_LICENSE("GPL");
