@@ -40,7 +40,6 @@
 
 #include "diopin_fixture.h"
 
-#define P		PAGE_SIZE
 #define BENCH_RUNS	21	/* timed runs per figure: the median is reported */
 #define BENCH_WARMUP	3	/* untimed runs first */
 #define BENCH_PAGES	512	/* user buffer of the GUP and extract cases */
@@ -135,7 +134,7 @@ static struct bio_vec *bench_bvecs(struct kunit *test, struct diopin_buf *buf)
 	bv = kunit_kmalloc_array(test, buf->npages, sizeof(*bv), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bv);
 	for (k = 0; k < buf->npages; k++)
-		bvec_set_page(&bv[k], buf->pages[k], P, 0);
+		bvec_set_page(&bv[k], buf->pages[k], PAGE_SIZE, 0);
 	return bv;
 }
 
@@ -155,7 +154,7 @@ static int bench_pin_unpin(void *p)
 	int got;
 
 	for (done = 0; done < BENCH_REPS * BENCH_PAGES; done += c->batch) {
-		got = pin_user_pages_fast(base + (done % BENCH_PAGES) * P, c->batch,
+		got = pin_user_pages_fast(base + (done % BENCH_PAGES) * PAGE_SIZE, c->batch,
 					  FOLL_WRITE, c->pages);
 		if (got > 0)
 			unpin_user_pages(c->pages, got);
@@ -173,7 +172,7 @@ static int bench_get_put(void *p)
 	int got, k;
 
 	for (done = 0; done < BENCH_REPS * BENCH_PAGES; done += c->batch) {
-		got = get_user_pages_fast(base + (done % BENCH_PAGES) * P, c->batch,
+		got = get_user_pages_fast(base + (done % BENCH_PAGES) * PAGE_SIZE, c->batch,
 					  FOLL_WRITE, c->pages);
 		for (k = 0; k < got; k++)
 			put_page(c->pages[k]);
@@ -234,7 +233,7 @@ struct extract_ctx {
 static int bench_extract(void *p)
 {
 	struct extract_ctx *c = p;
-	size_t len = BENCH_PAGES * P;
+	size_t len = BENCH_PAGES * PAGE_SIZE;
 	struct iov_iter iter;
 	unsigned int rep, n;
 	ssize_t got;
@@ -250,7 +249,7 @@ static int bench_extract(void *p)
 						     c->maxpages, 0, &off);
 			if (got <= 0)
 				return got ? got : -EFAULT;
-			n = DIV_ROUND_UP(off + got, P);
+			n = DIV_ROUND_UP(off + got, PAGE_SIZE);
 			/* What bio_release_pages() does for a pinned bio. */
 			if (iov_iter_extract_will_pin(&iter))
 				unpin_user_pages(c->pages, n);
@@ -303,7 +302,7 @@ struct dio_ctx {
 	bool user;
 };
 
-#define BENCH_DIO_BYTES	(BENCH_DIO_PAGES * P)
+#define BENCH_DIO_BYTES	(BENCH_DIO_PAGES * PAGE_SIZE)
 
 static int bench_dio(void *p)
 {
@@ -368,7 +367,7 @@ static int bench_memcpy_pages(void *p)
 	unsigned int k;
 
 	for (k = 0; k < BENCH_DIO_PAGES; k++)
-		memcpy(page_address(c->dst[k]), page_address(c->src[k]), P);
+		memcpy(page_address(c->dst[k]), page_address(c->src[k]), PAGE_SIZE);
 	return 0;
 }
 

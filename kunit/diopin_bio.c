@@ -22,7 +22,6 @@
 #include "internal.h"	/* mm/internal.h: try_grab_folio() */
 #include "diopin_fixture.h"
 
-#define P		PAGE_SIZE
 #define BUF_PAGES	8
 
 /* ---- fixtures: a brd bdev, bios released by KUnit actions ---- */
@@ -84,8 +83,8 @@ static size_t bio_expect_pages(struct kunit *test, struct bio *bio,
 
 		while (done < bv->bv_len) {
 			size_t boff = bv->bv_offset + done;
-			struct page *page = bv->bv_page + boff / P;
-			size_t part = min(bv->bv_len - done, P - boff % P), pos;
+			struct page *page = bv->bv_page + boff / PAGE_SIZE;
+			size_t part = min(bv->bv_len - done, PAGE_SIZE - boff % PAGE_SIZE), pos;
 
 			while (seg < nsegs && segoff == segs[seg].len) {
 				seg++;
@@ -93,9 +92,9 @@ static size_t bio_expect_pages(struct kunit *test, struct bio *bio,
 			}
 			KUNIT_ASSERT_LT_MSG(test, seg, nsegs, "bio longer than iterator");
 			pos = segs[seg].off + segoff;
-			KUNIT_EXPECT_EQ_MSG(test, boff % P, pos % P,
+			KUNIT_EXPECT_EQ_MSG(test, boff % PAGE_SIZE, pos % PAGE_SIZE,
 					    "offset in page at iterator byte %zu", walked);
-			KUNIT_ASSERT_PTR_EQ_MSG(test, page, buf->pages[pos / P],
+			KUNIT_ASSERT_PTR_EQ_MSG(test, page, buf->pages[pos / PAGE_SIZE],
 						"page at iterator byte %zu", walked);
 			part = min(part, segs[seg].len - segoff);
 			done += part;
@@ -116,7 +115,8 @@ static unsigned int seg_pages(struct diopin_buf *buf,
 	for (i = 0; i < nsegs; i++) {
 		if (!segs[i].len)
 			continue;
-		for (k = segs[i].off / P; k <= (segs[i].off + segs[i].len - 1) / P; k++) {
+		for (k = segs[i].off / PAGE_SIZE;
+		     k <= (segs[i].off + segs[i].len - 1) / PAGE_SIZE; k++) {
 			/*
 			 * A kernel that merges same-page segments holds one pin
 			 * per page; one that does not, one per segment on it.
@@ -142,20 +142,21 @@ struct get_case {
 };
 
 static const struct get_case get_cases[] = {
-	{ "UBUF: four pages, each pinned once", DIOPIN_UBUF,
-	  { { 0, 4 * P } }, 1, 0 },
-	{ "UBUF: sector-aligned start, three pages", DIOPIN_UBUF,
-	  { { 512, 2 * P } }, 1, 0 },
-	{ "IOVEC: three segments, three pages", DIOPIN_IOVEC,
-	  { { 0, P }, { 3 * P, 1024 }, { 5 * P + 512, 512 } }, 3, 0 },
-	{ "IOVEC: two segments in one page", DIOPIN_IOVEC,
-	  { { 0, 512 }, { 512, 1024 } }, 2, 1 },
-	{ "IOVEC: three segments in one page", DIOPIN_IOVEC,
-	  { { 1024, 512 }, { 1536, 512 }, { 2048, 1024 } }, 3, 1 },
-	{ "KVEC: borrowed, no pins", DIOPIN_KVEC,
-	  { { 0, 2 * P }, { 4 * P, 512 } }, 2, 0 },
-	{ "KVEC: same-page segments, no pins", DIOPIN_KVEC,
-	  { { 0, 512 }, { 512, 512 } }, 2, 1 },
+	{ .desc = "UBUF: four pages, each pinned once", .type = DIOPIN_UBUF,
+	  .segs = { { 0, 4 * PAGE_SIZE } }, .nsegs = 1, .bvecs = 0 },
+	{ .desc = "UBUF: sector-aligned start, three pages", .type = DIOPIN_UBUF,
+	  .segs = { { 512, 2 * PAGE_SIZE } }, .nsegs = 1, .bvecs = 0 },
+	{ .desc = "IOVEC: three segments, three pages", .type = DIOPIN_IOVEC,
+	  .segs = { { 0, PAGE_SIZE }, { 3 * PAGE_SIZE, 1024 }, { 5 * PAGE_SIZE + 512, 512 } },
+	  .nsegs = 3, .bvecs = 0 },
+	{ .desc = "IOVEC: two segments in one page", .type = DIOPIN_IOVEC,
+	  .segs = { { 0, 512 }, { 512, 1024 } }, .nsegs = 2, .bvecs = 1 },
+	{ .desc = "IOVEC: three segments in one page", .type = DIOPIN_IOVEC,
+	  .segs = { { 1024, 512 }, { 1536, 512 }, { 2048, 1024 } }, .nsegs = 3, .bvecs = 1 },
+	{ .desc = "KVEC: borrowed, no pins", .type = DIOPIN_KVEC,
+	  .segs = { { 0, 2 * PAGE_SIZE }, { 4 * PAGE_SIZE, 512 } }, .nsegs = 2, .bvecs = 0 },
+	{ .desc = "KVEC: same-page segments, no pins", .type = DIOPIN_KVEC,
+	  .segs = { { 0, 512 }, { 512, 512 } }, .nsegs = 2, .bvecs = 1 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(get, get_cases, desc);
@@ -217,7 +218,7 @@ static void bio_get_pages_pins_or_borrows(struct kunit *test)
 static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 {
 	static const struct diopin_seg segs[] = {
-		{ 512, P }, { 2 * P, 2 * P }, { 6 * P, 1024 },
+		{ 512, PAGE_SIZE }, { 2 * PAGE_SIZE, 2 * PAGE_SIZE }, { 6 * PAGE_SIZE, 1024 },
 	};
 	struct block_device *bdev = bio_test_bdev(test);
 	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, BUF_PAGES);
@@ -255,9 +256,10 @@ struct release_case {
 };
 
 static const struct release_case release_cases[] = {
-	{ "pinned bio, mark_dirty=false", true, false },
-	{ "pinned bio, mark_dirty=true", true, true },
-	{ "unpinned (KVEC) bio, mark_dirty=true touches nothing", false, true },
+	{ .desc = "pinned bio, mark_dirty=false", .user = true, .mark_dirty = false },
+	{ .desc = "pinned bio, mark_dirty=true", .user = true, .mark_dirty = true },
+	{ .desc = "unpinned (KVEC) bio, mark_dirty=true touches nothing", .user = false,
+	  .mark_dirty = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(release, release_cases, desc);
@@ -270,7 +272,7 @@ KUNIT_ARRAY_PARAM_DESC(release, release_cases, desc);
 static void bio_release_pages_unpins_and_dirties(struct kunit *test)
 {
 	const struct release_case *c = test->param_value;
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct block_device *bdev = bio_test_bdev(test);
 	struct diopin_snap *snap;
 	struct diopin_buf *buf;
@@ -310,9 +312,10 @@ static void bio_release_large_folio_per_page(struct kunit *test)
 
 	bio = bio_test_alloc(test, bdev, 4, REQ_OP_READ);
 	/* Pages 1..3: from the middle of page 1 to the middle of page 3. */
-	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 2 * P, P + P / 2));
+	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 2 * PAGE_SIZE,
+					      PAGE_SIZE + PAGE_SIZE / 2));
 	/* Page 6 alone, a separate bvec. */
-	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 512, 6 * P + 1024));
+	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 512, 6 * PAGE_SIZE + 1024));
 	/*
 	 * One pin per page covered, as bio_iov_iter_get_pages() would take,
 	 * owned by the bio (its action releases them) from the moment taken.
@@ -332,7 +335,7 @@ static void bio_release_large_folio_per_page(struct kunit *test)
 static struct bio *bio_read_into_user(struct kunit *test, struct diopin_buf *buf,
 				      unsigned int npages)
 {
-	const struct diopin_seg seg = { 0, npages * P };
+	const struct diopin_seg seg = { 0, npages * PAGE_SIZE };
 	struct block_device *bdev = bio_test_bdev(test);
 	struct iov_iter iter;
 	struct bio *bio;
@@ -429,19 +432,19 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
 	u32 seed = buf->seed ^ 0x5a5a5a5a;
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct iov_iter iter;
 	struct bio *bio;
 	u8 *kbuf;
 
-	kbuf = kunit_kmalloc(test, 4 * P, GFP_KERNEL);
+	kbuf = kunit_kmalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	diopin_pattern_fill(kbuf, 4 * P, 0, seed);
-	diopin_bdev_rw(test, bdev, REQ_OP_WRITE, 8 * P, kbuf, 4 * P);
+	diopin_pattern_fill(kbuf, 4 * PAGE_SIZE, 0, seed);
+	diopin_bdev_rw(test, bdev, REQ_OP_WRITE, 8 * PAGE_SIZE, kbuf, 4 * PAGE_SIZE);
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
-	bio->bi_iter.bi_sector = (8 * P) >> SECTOR_SHIFT;
+	bio->bi_iter.bi_sector = (8 * PAGE_SIZE) >> SECTOR_SHIFT;
 	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
 	diopin_expect_pins(test, snap, 1, "read bio built");
 	KUNIT_ASSERT_EQ(test, submit_bio_wait(bio), 0);
@@ -450,10 +453,10 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 
 	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
 	diopin_expect_dirty(test, snap, true, "after bio_release_pages(bio, true)");
-	memset(kbuf, 0, 4 * P);
-	KUNIT_ASSERT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr, 4 * P));
-	KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(kbuf, 4 * P, 0, seed),
-			    4 * P, "the user mapping does not see the bytes read");
+	memset(kbuf, 0, 4 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr, 4 * PAGE_SIZE));
+	KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(kbuf, 4 * PAGE_SIZE, 0, seed),
+			    4 * PAGE_SIZE, "the user mapping does not see the bytes read");
 	diopin_clear_dirty(snap);
 }
 
@@ -471,9 +474,12 @@ struct append_case {
 };
 
 static const struct append_case append_cases[] = {
-	{ "UBUF 8 KiB, two pages", DIOPIN_UBUF, { { 0, 2 * P } }, 1 },
-	{ "IOVEC: both halves of page 0, then page 1", DIOPIN_IOVEC,
-	  { { 0, P / 2 }, { P / 2, P / 2 }, { P, P } }, 3 },
+	{ .desc = "UBUF 8 KiB, two pages", .type = DIOPIN_UBUF, .segs = { { 0, 2 * PAGE_SIZE } },
+	  .nsegs = 1 },
+	{ .desc = "IOVEC: both halves of page 0, then page 1", .type = DIOPIN_IOVEC,
+	  .segs = { { 0, PAGE_SIZE / 2 }, { PAGE_SIZE / 2, PAGE_SIZE / 2 },
+		    { PAGE_SIZE, PAGE_SIZE } },
+	  .nsegs = 3 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(append, append_cases, desc);
@@ -545,8 +551,8 @@ struct append_cap_case {
 };
 
 static const struct append_cap_case append_cap_cases[] = {
-	{ "UBUF 16 KiB: pinned up to the limit on 6.12", DIOPIN_UBUF },
-	{ "BVEC 16 KiB: borrowed, bi_size capped on 6.12", DIOPIN_BVEC },
+	{ .desc = "UBUF 16 KiB: pinned up to the limit on 6.12", .type = DIOPIN_UBUF },
+	{ .desc = "BVEC 16 KiB: borrowed, bi_size capped on 6.12", .type = DIOPIN_BVEC },
 };
 
 KUNIT_ARRAY_PARAM_DESC(append_cap, append_cap_cases, desc);
@@ -569,9 +575,9 @@ static void bio_zone_append_capped_at_limit(struct kunit *test)
 	bool user = c->type == DIOPIN_UBUF;
 	struct block_device *bdev =
 		file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	size_t taken = DIOPIN_BIO_CAPS_ZONE_APPEND ? APPEND_MAX : seg.len;
-	unsigned int in = taken / P;
+	unsigned int in = taken / PAGE_SIZE;
 	struct diopin_snap *inside, *beyond = NULL;
 	struct diopin_buf *buf;
 	struct iov_iter iter;
@@ -608,15 +614,20 @@ struct map_case {
 };
 
 static const struct map_case map_cases[] = {
-	{ "UBUF read, three pages", DIOPIN_UBUF, true, { { 0, 3 * P } }, 1 },
-	{ "UBUF write, three pages", DIOPIN_UBUF, false, { { 0, 3 * P } }, 1 },
-	{ "IOVEC read, two segments in one page", DIOPIN_IOVEC, true,
-	  { { 0, 512 }, { 512, 1024 } }, 2 },
-	{ "IOVEC write, scattered segments", DIOPIN_IOVEC, false,
-	  { { 0, P }, { 2 * P, P }, { 5 * P, 2 * P } }, 3 },
-	{ "KVEC read (bounced), no pins", DIOPIN_KVEC, true, { { 0, 2 * P } }, 1 },
-	{ "BVEC read (mapped as is), no pins", DIOPIN_BVEC, true,
-	  { { 0, 2 * P } }, 1 },
+	{ .desc = "UBUF read, three pages", .type = DIOPIN_UBUF, .read = true,
+	  .segs = { { 0, 3 * PAGE_SIZE } }, .nsegs = 1 },
+	{ .desc = "UBUF write, three pages", .type = DIOPIN_UBUF, .read = false,
+	  .segs = { { 0, 3 * PAGE_SIZE } }, .nsegs = 1 },
+	{ .desc = "IOVEC read, two segments in one page", .type = DIOPIN_IOVEC, .read = true,
+	  .segs = { { 0, 512 }, { 512, 1024 } }, .nsegs = 2 },
+	{ .desc = "IOVEC write, scattered segments", .type = DIOPIN_IOVEC, .read = false,
+	  .segs = { { 0, PAGE_SIZE }, { 2 * PAGE_SIZE, PAGE_SIZE },
+		    { 5 * PAGE_SIZE, 2 * PAGE_SIZE } },
+	  .nsegs = 3 },
+	{ .desc = "KVEC read (bounced), no pins", .type = DIOPIN_KVEC, .read = true,
+	  .segs = { { 0, 2 * PAGE_SIZE } }, .nsegs = 1 },
+	{ .desc = "BVEC read (mapped as is), no pins", .type = DIOPIN_BVEC, .read = true,
+	  .segs = { { 0, 2 * PAGE_SIZE } }, .nsegs = 1 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(map, map_cases, desc);

@@ -208,6 +208,205 @@ static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
 					 shape->segs[i].len, at, old->seed, false);
 }
 
+/* ---- refused before anything moves ---- */
+
+struct refusal {
+	const char *desc;
+	int rw;
+	enum diopin_iter_type type;
+	struct diopin_seg segs[2];
+	unsigned int nsegs;
+	loff_t pos;		/* -1: the end of the file */
+};
+
+static const struct refusal refusals[] = {
+	{ .desc = "read into byte 1 of a page", .rw = READ, .type = DIOPIN_UBUF,
+	  .segs = { { 1, PAGE_SIZE } }, .nsegs = 1 },
+	{ .desc = "write from byte 1 of a page", .rw = WRITE, .type = DIOPIN_UBUF,
+	  .segs = { { 1, PAGE_SIZE } }, .nsegs = 1 },
+	{ .desc = "read of 100 bytes", .rw = READ, .type = DIOPIN_UBUF,
+	  .segs = { { 0, 100 } }, .nsegs = 1 },
+	{ .desc = "write at file position 100", .rw = WRITE, .type = DIOPIN_UBUF,
+	  .segs = { SEG(0, 1) }, .nsegs = 1, .pos = 100 },
+	{ .desc = "IOVEC read, its second segment at byte 1 of a page", .rw = READ,
+	  .type = DIOPIN_IOVEC, .segs = { SEG(0, 1), { 2 * PAGE_SIZE + 1, PAGE_SIZE } },
+	  .nsegs = 2 },
+	{ .desc = "IOVEC write, its second segment at byte 1 of a page", .rw = WRITE,
+	  .type = DIOPIN_IOVEC, .segs = { SEG(0, 1), { 2 * PAGE_SIZE + 1, PAGE_SIZE } },
+	  .nsegs = 2 },
+	{ .desc = "read at the end of the file", .rw = READ, .type = DIOPIN_UBUF,
+	  .segs = { SEG(0, 1) }, .nsegs = 1, .pos = -1 },
+};
+
+/* A refusal issues no I/O: how the device completes does not matter. */
+static bool refuses(const struct diopin_target *t, const void *r)
+{
+	return !t->later;
+}
+
+DIOPIN_ROWS(refused, refusals, refuses);
+
+#define REFUSED_PAGES	4
+
+/*
+ * Guards the checks every O_DIRECT path makes before it moves a byte:
+ * block/fops.c blkdev_dio_invalid() (position and, on 6.12, the iterator's
+ * alignment; from 7.x bio_iov_iter_get_pages() checks each vector's
+ * address against the DMA alignment while it extracts, so an IOVEC whose
+ * second segment is misaligned is refused part-way: the first segment's
+ * pins released) and its EOF check in blkdev_read_iter(); iomap's
+ * alignment check in iomap_dio_bio_iter() (6.12: bdev_iter_is_aligned();
+ * 7.x per vector, as above), the EOF exit of __iomap_dio_rw() and, for a
+ * refused write, that the error reaches the caller over ->iomap_end()'s
+ * -ENOTBLK (ext2_iomap_end(), ext4_iomap_end(): "fall back to buffered",
+ * tests/known-bugs on 7.x); fs/direct-io.c __blockdev_direct_IO()'s
+ * blocksize_mask check and its EOF exit (fail_dio). A misaligned buffer,
+ * length or position is -EINVAL, a read at EOF 0; either way the iterator
+ * is where it was, no page is pinned or dirtied, the file's bytes are the
+ * ones of before and nothing entered the page cache.
+ */
+static void dio_refused_before_any_pin(struct kunit *test)
+{
+	const struct diopin_row *row = test->param_value;
+	const struct refusal *r = row->shape;
+	struct diopin_buf *old, *buf;
+	struct file *file = diopin_target_open(test, row->t, 2 * PAGE_SIZE, &old);
+	struct diopin_snap *snap;
+	unsigned long cached = file->f_mapping->nrpages;
+	loff_t pos = r->pos;
+	struct iov_iter iter;
+	size_t total;
+
+	if (pos < 0)
+		pos = i_size_read(file->f_mapping->host);
+	buf = diopin_buf_user(test, REFUSED_PAGES, DIOPIN_UMAP_PREFAULT);
+	snap = diopin_snap_take(test, buf->pages, REFUSED_PAGES);
+	diopin_clear_dirty(snap);
+	total = diopin_iter_build(test, &iter, r->type, r->rw == READ ? ITER_DEST : ITER_SOURCE,
+				  buf, r->segs, r->nsegs);
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, r->rw, pos, &iter, false),
+			(ssize_t)(r->pos < 0 ? 0 : -EINVAL));
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), total);
+	diopin_expect_pins(test, snap, 0, "after the refused call");
+	diopin_expect_dirty(test, snap, false, "after the refused call");
+	KUNIT_EXPECT_EQ_MSG(test, file->f_mapping->nrpages, cached,
+			    "pages the refused call left in the page cache");
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 2)->uaddr,
+				 2 * PAGE_SIZE, 0, old->seed, false);
+}
+
+/* ---- a hole in the user buffer ---- */
+
+#define HOLE_PAGES	8
+
+struct hole {
+	const char *desc;
+	int rw;
+	bool async;
+	unsigned int hole;	/* the unmapped page of HOLE_PAGES */
+};
+
+static const struct hole holes[] = {
+	{ .desc = "sync write, hole at page 3", .rw = WRITE, .hole = 3 },
+	{ .desc = "sync read, hole at page 2", .rw = READ, .hole = 2 },
+	{ .desc = "sync write, hole at page 0", .rw = WRITE, .hole = 0 },
+	{ .desc = "sync read, hole at page 0", .rw = READ, .hole = 0 },
+	{ .desc = "async write, hole at page 5", .rw = WRITE, .async = true, .hole = 5 },
+	{ .desc = "async read, hole at page 1", .rw = READ, .async = true, .hole = 1 },
+	{ .desc = "async read, hole at page 0", .rw = READ, .async = true, .hole = 0 },
+};
+
+static bool any_target(const struct diopin_target *t, const void *h)
+{
+	return true;
+}
+
+DIOPIN_ROWS(hole, holes, any_target);
+
+/*
+ * What a call whose user buffer has a hole at page @h returns on @t: every
+ * path moves the pages before the hole (each builds and submits its bio up
+ * to the fault) and releases them; they differ in what they say.
+ * block/fops.c returns the bytes moved (-EFAULT at page 0: an empty bio is
+ * not submitted). iomap returns -EFAULT however much moved, as ext2 and
+ * ext4 do not ask for IOMAP_DIO_PARTIAL. fs/direct-io.c drops the -EFAULT
+ * of a read once bytes moved, but writes the zero page from the hole to
+ * the end of the blocks get_block() mapped (dio_refill_pages()) and
+ * returns -EFAULT (page_errors).
+ */
+static ssize_t hole_ret(const struct diopin_target *t, const struct hole *c)
+{
+	const ssize_t done = c->hole * PAGE_SIZE;
+
+	switch (t->path) {
+	case DIOPIN_PATH_BDEV:
+		return c->hole ? done : -EFAULT;
+	case DIOPIN_PATH_LEGACY:
+		return c->rw == READ && c->hole ? done : -EFAULT;
+	default:
+		return -EFAULT;
+	}
+}
+
+/*
+ * Guards the partial-pin and fault paths of every O_DIRECT
+ * implementation: bio_iov_iter_get_pages() stopping at the hole inside
+ * __blkdev_direct_IO_simple(), _async() and iomap_dio_bio_iter() (the
+ * pages before it submitted, the -EFAULT after: iomap's bio put with
+ * nothing pinned), fs/direct-io.c dio_refill_pages() (the ZERO_PAGE
+ * written in place of the faulting buffer, never pinned: "mm: Don't pin
+ * ZERO_PAGE", folio_add_pin()), dio_cleanup() and the final unpins; and
+ * each path's return value (hole_ret()). Exactly the pages before the hole
+ * moved (the device or the user pages changed up to it, the rest as it
+ * was, fs/direct-io.c's zeroes aside), read pages before the hole dirty,
+ * every page released exactly once, the zero page's refcount unmoved.
+ */
+static void dio_user_hole(struct kunit *test)
+{
+	const struct diopin_row *row = test->param_value;
+	const struct hole *c = row->shape;
+	const struct diopin_seg seg = SEG(0, HOLE_PAGES);
+	const size_t done = c->hole * PAGE_SIZE;
+	struct folio *zero = page_folio(ZERO_PAGE(0));
+	struct diopin_buf *old, *buf, *chk;
+	struct file *file = diopin_target_open(test, row->t, HOLE_PAGES * PAGE_SIZE, &old);
+	struct diopin_dio_opts o = { .hold = c->async && row->t->later };
+	struct diopin_snap *snap;
+	struct iov_iter iter;
+	int zero_ref;
+	ssize_t ret;
+
+	buf = diopin_buf_user(test, HOLE_PAGES, DIOPIN_UMAP_PREFAULT);
+	diopin_buf_punch(test, buf, c->hole);
+	snap = diopin_snap_take(test, buf->pages, c->hole);
+	diopin_clear_dirty(snap);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, c->rw == READ ? ITER_DEST : ITER_SOURCE,
+			  buf, &seg, 1);
+	zero_ref = folio_ref_count(zero);
+	ret = diopin_dio_ex(file, c->rw, row->t->pos, &iter, c->async, &o);
+	KUNIT_EXPECT_EQ_MSG(test, ret, hole_ret(row->t, c), "hole at byte %zu", done);
+	if (o.later)
+		diopin_wait_released(test, snap);
+	diopin_expect_pins(test, snap, 0, "pages before the hole, after the call");
+	diopin_expect_dirty(test, snap, c->rw == READ, "pages before the hole");
+	diopin_clear_dirty(snap);
+	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
+			    "the zero page's refcount moved");
+
+	if (c->rw == READ) {
+		diopin_expect_user_bytes(test, buf->uaddr, done, 0, old->seed, false);
+		diopin_expect_user_bytes(test, buf->uaddr + done + PAGE_SIZE,
+					 (HOLE_PAGES - 1) * PAGE_SIZE - done, done + PAGE_SIZE,
+					 buf->seed, false);
+		return;
+	}
+	chk = diopin_dio_readback(test, file, HOLE_PAGES);
+	diopin_expect_user_bytes(test, chk->uaddr, done, 0, buf->seed, false);
+	/* fs/direct-io.c wrote the zero page from the hole on, once blocks were mapped */
+	diopin_expect_user_bytes(test, chk->uaddr + done, HOLE_PAGES * PAGE_SIZE - done, done,
+				 old->seed, row->t->path == DIOPIN_PATH_LEGACY && c->hole);
+}
+
 /* ---- a write whose source is shared with a forked child ---- */
 
 #define FORK_PAGES	4
@@ -402,6 +601,8 @@ static void dio_write_source_shared_with_child(struct kunit *test)
 static struct kunit_case diopin_dio_cases[] = {
 	KUNIT_CASE_PARAM(dio_roundtrip, roundtrip_gen_params),
 	KUNIT_CASE_PARAM(dio_bvec_read_borrows_and_stays_clean, bvec_gen_params),
+	KUNIT_CASE_PARAM(dio_refused_before_any_pin, refused_gen_params),
+	KUNIT_CASE_PARAM(dio_user_hole, hole_gen_params),
 	KUNIT_CASE_PARAM(dio_read_cleaned_in_flight_is_dirtied_again, cleaned_gen_params),
 	KUNIT_CASE_PARAM(dio_write_source_shared_with_child, fork_gen_params),
 	{}

@@ -18,117 +18,9 @@
 
 #include "diopin_target.h"
 
-#define P		PAGE_SIZE
-
 static struct file *bdev_test_file(struct kunit *test)
 {
 	return diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
-}
-
-struct misalign_case {
-	const char *desc;
-	size_t buf_off;		/* offset of the buffer in its page */
-	size_t len;
-	loff_t pos;
-};
-
-static const struct misalign_case misalign_cases[] = {
-	{ "buffer at byte 1", 1, P, 0 },
-	{ "length 100", 0, 100, 0 },
-	{ "file position 100", 0, P, 100 },
-};
-
-KUNIT_ARRAY_PARAM_DESC(misalign, misalign_cases, desc);
-
-/*
- * Guards: blkdev_dio_invalid() in block/fops.c: misaligned buffer, length
- * or position is -EINVAL before a single page is pinned.
- */
-static void dio_bdev_misaligned_einval(struct kunit *test)
-{
-	const struct misalign_case *c = test->param_value;
-	struct file *file = bdev_test_file(test);
-	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
-	const struct diopin_seg seg = { c->buf_off, c->len };
-	struct iov_iter iter;
-	int rw;
-
-	for (rw = READ; rw <= WRITE; rw++) {
-		diopin_iter_build(test, &iter, DIOPIN_UBUF,
-				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-		KUNIT_EXPECT_EQ(test, diopin_dio(file, rw, c->pos, &iter, false),
-				(ssize_t)-EINVAL);
-		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), c->len);
-		diopin_expect_pins(test, snap, 0, rw == READ ? "after read" : "after write");
-		diopin_expect_dirty(test, snap, false, "after a refused read");
-	}
-}
-
-struct hole_case {
-	const char *desc;
-	int rw;
-	bool async;
-	unsigned int hole;	/* the unmapped page of four */
-};
-
-static const struct hole_case hole_cases[] = {
-	{ "sync write, hole at page 2", WRITE, false, 2 },
-	{ "sync read, hole at page 1", READ, false, 1 },
-	{ "async write, hole at page 3", WRITE, true, 3 },
-	{ "sync read, hole at page 0", READ, false, 0 },
-	{ "async read, hole at page 0", READ, true, 0 },
-};
-
-KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);
-
-/*
- * Guards: the partial-pin path of bio_iov_iter_get_pages() inside the
- * single-bio block DIO paths (__blkdev_direct_IO_simple(), _async()): the
- * bio is built from the pages before the hole and submitted, the call
- * returns exactly hole * PAGE_SIZE (the buffered fallback of the rest
- * faults at its first byte and adds nothing), a hole at page 0 is -EFAULT
- * (async: __blkdev_direct_IO_async() puts the empty bio and returns it
- * before anything is queued)
- * with nothing submitted; the device or the user pages change exactly up
- * to the hole, and every page pinned is unpinned exactly once. Same on
- * 6.12.117 and 7.2.13.
- */
-static void dio_bdev_user_hole(struct kunit *test)
-{
-	const struct hole_case *c = test->param_value;
-	struct file *file = bdev_test_file(test);
-	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	const struct diopin_seg seg = { 0, 4 * P };
-	const size_t done = c->hole * P;	/* bytes before the hole */
-	struct diopin_buf *old, *chk;
-	struct diopin_snap *snap;
-	struct iov_iter iter;
-	ssize_t ret;
-
-	/* The device holds bytes that are neither zero nor the buffer's. */
-	old = diopin_dio_prefill(test, file, 4, buf);
-
-	diopin_buf_punch(test, buf, c->hole);
-	snap = diopin_snap_take(test, buf->pages, c->hole);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF,
-			  c->rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-	ret = diopin_dio(file, c->rw, 0, &iter, c->async);
-	KUNIT_EXPECT_EQ(test, ret, c->hole ? (ssize_t)done : (ssize_t)-EFAULT);
-	diopin_expect_pins(test, snap, 0, "after the partial I/O");
-	diopin_expect_dirty(test, snap, c->rw == READ, "pages before the hole");
-	diopin_clear_dirty(snap);
-
-	if (c->rw == READ) {
-		diopin_expect_user_bytes(test, buf->uaddr, done, 0, old->seed, false);
-		diopin_expect_user_bytes(test, buf->uaddr + done + P, 3 * P - done,
-					 done + P, buf->seed, false);
-		return;
-	}
-	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, done, 0, buf->seed, false);
-	diopin_expect_user_bytes(test, chk->uaddr + done, 4 * P - done, done,
-				 old->seed, false);
 }
 
 struct flags_case {
@@ -139,12 +31,14 @@ struct flags_case {
 };
 
 static const struct flags_case flags_cases[] = {
-	{ "IOCB_NOWAIT, sync 4 KiB (simple path)", IOCB_NOWAIT, false, 1 },
-	{ "IOCB_NOWAIT, async 16 KiB (single-bio async path)", IOCB_NOWAIT, true, 4 },
-	{ "IOCB_ALLOC_CACHE, async 16 KiB (single-bio async path)", IOCB_ALLOC_CACHE,
-	  true, 4 },
-	{ "IOCB_ALLOC_CACHE, sync 1.25 MiB (several bios, too many vecs for the cache)",
-	  IOCB_ALLOC_CACHE, false, 320 },
+	{ .desc = "IOCB_NOWAIT, sync 4 KiB (simple path)", .ki_flags = IOCB_NOWAIT,
+	  .npages = 1 },
+	{ .desc = "IOCB_NOWAIT, async 16 KiB (single-bio async path)",
+	  .ki_flags = IOCB_NOWAIT, .async = true, .npages = 4 },
+	{ .desc = "IOCB_ALLOC_CACHE, async 16 KiB (single-bio async path)",
+	  .ki_flags = IOCB_ALLOC_CACHE, .async = true, .npages = 4 },
+	{ .desc = "IOCB_ALLOC_CACHE, sync 1.25 MiB (several bios, too many vecs for the cache)",
+	  .ki_flags = IOCB_ALLOC_CACHE, .npages = 320 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(flags, flags_cases, desc);
@@ -172,7 +66,7 @@ static void dio_bdev_iocb_flags(struct kunit *test)
 	struct diopin_buf *dst = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, c->npages);
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, c->npages);
-	const struct diopin_seg seg = { 0, c->npages * P };
+	const struct diopin_seg seg = { 0, c->npages * PAGE_SIZE };
 	struct diopin_dio_opts o = { .ki_flags = c->ki_flags };
 	struct iov_iter iter;
 
@@ -210,8 +104,8 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 	struct diopin_buf *dst = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, SPLIT_PAGES);
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, SPLIT_PAGES);
-	const struct diopin_seg seg = { 0, SPLIT_PAGES * P };
-	const unsigned long nreq = SPLIT_PAGES * P / NULLB_MAX_IO;
+	const struct diopin_seg seg = { 0, SPLIT_PAGES * PAGE_SIZE };
+	const unsigned long nreq = SPLIT_PAGES * PAGE_SIZE / NULLB_MAX_IO;
 	struct diopin_dio_opts o = { .hold = true };
 	unsigned long ios;
 	struct iov_iter iter;
@@ -222,7 +116,7 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 	ios = part_stat_read(bdev, ios[STAT_WRITE]);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, true, &o),
-			(ssize_t)(SPLIT_PAGES * P));
+			(ssize_t)(SPLIT_PAGES * PAGE_SIZE));
 	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the write completed inside the call");
 	diopin_wait_released(test, ssnap);
 	KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[STAT_WRITE]) - ios, nreq,
@@ -232,19 +126,17 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 	ios = part_stat_read(bdev, ios[STAT_READ]);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, true, &o),
-			(ssize_t)(SPLIT_PAGES * P));
+			(ssize_t)(SPLIT_PAGES * PAGE_SIZE));
 	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the read completed inside the call");
 	diopin_wait_released(test, dsnap);
 	KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[STAT_READ]) - ios, nreq,
 			    "read requests for one 1 MiB bio");
 	diopin_expect_pins(test, dsnap, 0, "after the split read");
 	diopin_expect_dirty(test, dsnap, true, "after the split read");
-	diopin_expect_user_bytes(test, dst->uaddr, SPLIT_PAGES * P, 0, src->seed, false);
+	diopin_expect_user_bytes(test, dst->uaddr, SPLIT_PAGES * PAGE_SIZE, 0, src->seed, false);
 }
 
 static struct kunit_case diopin_dio_bdev_cases[] = {
-	KUNIT_CASE_PARAM(dio_bdev_misaligned_einval, misalign_gen_params),
-	KUNIT_CASE_PARAM(dio_bdev_user_hole, hole_gen_params),
 	KUNIT_CASE(dio_bdev_split_bio_releases_once),
 	KUNIT_CASE_PARAM(dio_bdev_iocb_flags, flags_gen_params),
 	{}

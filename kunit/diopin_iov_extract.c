@@ -19,7 +19,6 @@
 
 #define BUF_PAGES	8
 #define DEF_MAXPAGES	64
-#define P		PAGE_SIZE
 
 /* A shape: segments over the buffer plus the limits passed to extraction. */
 struct extract_shape {
@@ -38,47 +37,47 @@ struct extract_shape {
 
 static const struct extract_shape shape_page = {
 	.desc = "one aligned page",
-	SEGS({ 0, P }),
+	SEGS({ 0, PAGE_SIZE }),
 };
 
 static const struct extract_shape shape_pages4 = {
 	.desc = "four aligned pages",
-	SEGS({ 0, 4 * P }),
+	SEGS({ 0, 4 * PAGE_SIZE }),
 };
 
 static const struct extract_shape shape_unaligned = {
 	.desc = "unaligned start and end over three pages",
-	SEGS({ 100, 3 * P - 300 }),
+	SEGS({ 100, 3 * PAGE_SIZE - 300 }),
 };
 
 static const struct extract_shape shape_maxpages = {
 	.desc = "maxpages=2 clamps a five-page range",
-	SEGS({ 200, 5 * P }),
+	SEGS({ 200, 5 * PAGE_SIZE }),
 	.maxpages = 2,
 	.once = true,
 };
 
 static const struct extract_shape shape_maxsize = {
 	.desc = "maxsize=PAGE_SIZE+1 clamps a four-page range",
-	SEGS({ 0, 4 * P }),
-	.maxsize = P + 1,
+	SEGS({ 0, 4 * PAGE_SIZE }),
+	.maxsize = PAGE_SIZE + 1,
 	.once = true,
 };
 
 static const struct extract_shape shape_callee = {
 	.desc = "callee-allocated page array",
-	SEGS({ 300, 2 * P }),
+	SEGS({ 300, 2 * PAGE_SIZE }),
 	.callee_array = true,
 };
 
 static const struct extract_shape shape_crossing = {
 	.desc = "two segments crossing page boundaries",
-	SEGS({ P - 64, 128 }, { 2 * P + 10, P }),
+	SEGS({ PAGE_SIZE - 64, 128 }, { 2 * PAGE_SIZE + 10, PAGE_SIZE }),
 };
 
 static const struct extract_shape shape_zerolen = {
 	.desc = "zero-length segments around data",
-	SEGS({ 0, 0 }, { P / 2, P }, { 0, 0 }, { 3 * P, 100 }, { 0, 0 }),
+	SEGS({ 0, 0 }, { PAGE_SIZE / 2, PAGE_SIZE }, { 0, 0 }, { 3 * PAGE_SIZE, 100 }, { 0, 0 }),
 };
 
 static const struct extract_shape shape_samepage = {
@@ -169,7 +168,7 @@ static void expect_contents(struct kunit *test, struct diopin_buf *buf,
 		size_t in = k ? 0 : off0;
 		u8 *kaddr;
 
-		part = min(len - done, P - in);
+		part = min(len - done, PAGE_SIZE - in);
 		kaddr = kmap_local_page(pages[k]);
 		bad = diopin_pattern_mismatch(kaddr + in, part, pos + done,
 					      buf->seed);
@@ -246,10 +245,10 @@ static void extract_pages_test(struct kunit *test)
 		KUNIT_ASSERT_LT(test, seg, s->nsegs);
 		pos = s->segs[seg].off + segoff;
 		want = min3(s->segs[seg].len - segoff, maxsize,
-			    maxpages * P - pos % P);
-		n = DIV_ROUND_UP(pos % P + want, P);
+			    maxpages * PAGE_SIZE - pos % PAGE_SIZE);
+		n = DIV_ROUND_UP(pos % PAGE_SIZE + want, PAGE_SIZE);
 		for (k = 0; k < n; k++)
-			expect[k] = buf->pages[pos / P + k];
+			expect[k] = buf->pages[pos / PAGE_SIZE + k];
 		these = diopin_snap_take(test, expect, n);
 
 		if (!s->callee_array) {
@@ -261,20 +260,20 @@ static void extract_pages_test(struct kunit *test)
 					     0, &off0);
 		if (got > 0 && user)
 			pins = diopin_pins_hold(test, pages,
-						DIV_ROUND_UP(off0 + got, P));
+						DIV_ROUND_UP(off0 + got, PAGE_SIZE));
 		if (got > 0 && s->callee_array)
 			diopin_defer_kvfree(test, pages);
 
 		KUNIT_ASSERT_EQ_MSG(test, got, (ssize_t)want,
 				    "extraction %u at buffer offset %zu", calls, pos);
-		KUNIT_EXPECT_EQ(test, off0, pos % P);
+		KUNIT_EXPECT_EQ(test, off0, pos % PAGE_SIZE);
 		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), total - done - got);
 		for (k = 0; k < n; k++) {
 			if (pages[k] == expect[k])
 				continue;
 			KUNIT_FAIL(test,
 				   "page %u of extraction %u: not the page of offset %zu",
-				   k, calls, pos - off0 + k * P);
+				   k, calls, pos - off0 + k * PAGE_SIZE);
 			break;
 		}
 		expect_contents(test, buf, pages, off0, got, pos);
@@ -314,9 +313,9 @@ static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 	size_t off0;
 	unsigned int k;
 
-	iov_iter_ubuf(&iter, ITER_DEST, buf->uaddr, 4 * P);
-	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * P, 4,
-						  &off0, &pins), (ssize_t)(4 * P));
+	iov_iter_ubuf(&iter, ITER_DEST, buf->uaddr, 4 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * PAGE_SIZE, 4,
+						  &off0, &pins), (ssize_t)(4 * PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						4, mapped), 4);
 	for (k = 0; k < 4; k++) {
@@ -328,7 +327,7 @@ static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
 		KUNIT_EXPECT_PTR_EQ(test, pages[k], mapped[k]);
 		refs[k] = folio_ref_count(folio);
-		expect_user_mapping(test, buf, pages[k], 0, k * P);
+		expect_user_mapping(test, buf, pages[k], 0, k * PAGE_SIZE);
 	}
 	diopin_pins_release(test, pins);
 	for (k = 0; k < 4; k++) {
@@ -356,9 +355,9 @@ static void extract_source_untouched_zero_page_unpinned(struct kunit *test)
 	int ref0 = folio_ref_count(zero);
 	size_t off0;
 
-	iov_iter_ubuf(&iter, ITER_SOURCE, buf->uaddr, 2 * P);
-	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 2 * P, 2,
-						  &off0, &pins), (ssize_t)(2 * P));
+	iov_iter_ubuf(&iter, ITER_SOURCE, buf->uaddr, 2 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 2 * PAGE_SIZE, 2,
+						  &off0, &pins), (ssize_t)(2 * PAGE_SIZE));
 	KUNIT_EXPECT_TRUE(test, is_zero_page(pages[0]));
 	KUNIT_EXPECT_TRUE(test, is_zero_page(pages[1]));
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
@@ -376,9 +375,9 @@ struct hole_case {
 };
 
 static const struct hole_case hole_cases[] = {
-	{ "UBUF, hole at page 2", DIOPIN_UBUF, 2 },
-	{ "IOVEC, hole at page 1", DIOPIN_IOVEC, 1 },
-	{ "UBUF, hole at page 0", DIOPIN_UBUF, 0 },
+	{ .desc = "UBUF, hole at page 2", .type = DIOPIN_UBUF, .hole = 2 },
+	{ .desc = "IOVEC, hole at page 1", .type = DIOPIN_IOVEC, .hole = 1 },
+	{ .desc = "UBUF, hole at page 0", .type = DIOPIN_UBUF, .hole = 0 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(extract_hole, hole_cases, desc);
@@ -392,7 +391,7 @@ KUNIT_ARRAY_PARAM_DESC(extract_hole, hole_cases, desc);
 static void extract_stops_at_hole(struct kunit *test)
 {
 	const struct hole_case *c = test->param_value;
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *before, *beyond;
 	struct page *pages[4];
@@ -407,18 +406,18 @@ static void extract_stops_at_hole(struct kunit *test)
 	diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf, &seg, 1);
 
 	if (c->hole) {
-		got = iov_iter_extract_pages(&iter, &pp, 4 * P, 4, 0, &off0);
+		got = iov_iter_extract_pages(&iter, &pp, 4 * PAGE_SIZE, 4, 0, &off0);
 		if (got > 0)
-			diopin_pins_hold(test, pages, DIV_ROUND_UP(got, P));
-		KUNIT_ASSERT_EQ(test, got, (ssize_t)(c->hole * P));
+			diopin_pins_hold(test, pages, DIV_ROUND_UP(got, PAGE_SIZE));
+		KUNIT_ASSERT_EQ(test, got, (ssize_t)(c->hole * PAGE_SIZE));
 		diopin_expect_pins(test, before, 1, "pinned up to the hole");
-		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * P);
+		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * PAGE_SIZE);
 	}
-	got = iov_iter_extract_pages(&iter, &pp, 4 * P, 4, 0, &off0);
+	got = iov_iter_extract_pages(&iter, &pp, 4 * PAGE_SIZE, 4, 0, &off0);
 	if (got > 0)
-		diopin_pins_hold(test, pages, DIV_ROUND_UP(got, P));
+		diopin_pins_hold(test, pages, DIV_ROUND_UP(got, PAGE_SIZE));
 	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * P);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * PAGE_SIZE);
 	diopin_expect_pins(test, beyond, 0, "pages past the hole");
 }
 
@@ -429,11 +428,11 @@ static void extract_discard_fails(struct kunit *test)
 	struct iov_iter iter;
 	size_t off0;
 
-	iov_iter_discard(&iter, ITER_DEST, 3 * P);
-	KUNIT_EXPECT_EQ(test, iov_iter_extract_pages(&iter, &pp, 3 * P, 3, 0,
+	iov_iter_discard(&iter, ITER_DEST, 3 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iov_iter_extract_pages(&iter, &pp, 3 * PAGE_SIZE, 3, 0,
 						     &off0), (ssize_t)-EFAULT);
 	KUNIT_EXPECT_NULL(test, page);
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 3 * P);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 3 * PAGE_SIZE);
 }
 
 /*
@@ -449,7 +448,7 @@ static void extract_empty_takes_nothing(struct kunit *test)
 	size_t off0;
 
 	iov_iter_ubuf(&iter, ITER_DEST, buf->uaddr, 0);
-	KUNIT_EXPECT_EQ(test, iov_iter_extract_pages(&iter, &pages, P, 1, 0,
+	KUNIT_EXPECT_EQ(test, iov_iter_extract_pages(&iter, &pages, PAGE_SIZE, 1, 0,
 						     &off0), 0);
 	KUNIT_EXPECT_NULL(test, pages);
 	diopin_expect_pins(test, before, 0, "after an empty extraction");
@@ -458,8 +457,8 @@ static void extract_empty_takes_nothing(struct kunit *test)
 /* ---- failed extractions must not leave a callee-allocated array ---- */
 
 static const struct hole_case fault_cases[] = {
-	{ "UBUF, unmapped first page", DIOPIN_UBUF, 0 },
-	{ "IOVEC, unmapped first page", DIOPIN_IOVEC, 0 },
+	{ .desc = "UBUF, unmapped first page", .type = DIOPIN_UBUF, .hole = 0 },
+	{ .desc = "IOVEC, unmapped first page", .type = DIOPIN_IOVEC, .hole = 0 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(extract_fault, fault_cases, desc);
@@ -477,7 +476,7 @@ KUNIT_ARRAY_PARAM_DESC(extract_fault, fault_cases, desc);
 static void extract_fault_frees_callee_array(struct kunit *test)
 {
 	const struct hole_case *c = test->param_value;
-	const struct diopin_seg seg = { 0, 4 * P };
+	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *before;
 	struct diopin_pins *pins;
@@ -491,9 +490,9 @@ static void extract_fault_frees_callee_array(struct kunit *test)
 	diopin_iter_build(test, &iter, c->type, ITER_DEST, buf, &seg, 1);
 
 	/* What the kernel left behind is owned before any assertion. */
-	got = diopin_extract_held(test, &iter, &pages, 4 * P, 4, &off0, &pins);
+	got = diopin_extract_held(test, &iter, &pages, 4 * PAGE_SIZE, 4, &off0, &pins);
 	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * P);
+	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * PAGE_SIZE);
 	KUNIT_EXPECT_NULL_MSG(test, pages,
 			      "the page array allocated for a failed extraction was left to the caller");
 	diopin_expect_pins(test, before, 0, "after the failed extraction");
@@ -506,9 +505,11 @@ struct xarray_hole_case {
 };
 
 static const struct xarray_hole_case xarray_hole_cases[] = {
-	{ "hole at index 0, start 0x100, caller array", 0x100, false },
-	{ "hole at index 0, start 0x100, callee array", 0x100, true },
-	{ "hole at index 0, start 0, callee array", 0, true },
+	{ .desc = "hole at index 0, start 0x100, caller array", .start = 0x100,
+	  .callee_array = false },
+	{ .desc = "hole at index 0, start 0x100, callee array", .start = 0x100,
+	  .callee_array = true },
+	{ .desc = "hole at index 0, start 0, callee array", .start = 0, .callee_array = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(extract_xarray_hole, xarray_hole_cases, desc);
@@ -525,7 +526,7 @@ KUNIT_ARRAY_PARAM_DESC(extract_xarray_hole, xarray_hole_cases, desc);
 static void extract_xarray_hole_extracts_nothing(struct kunit *test)
 {
 	const struct xarray_hole_case *c = test->param_value;
-	const struct diopin_seg seg = { c->start, 2 * P - c->start };
+	const struct diopin_seg seg = { c->start, 2 * PAGE_SIZE - c->start };
 	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, 2);
 	struct page *sentinel = (struct page *)buf; /* never a page */
 	struct page *arr[2] = { sentinel, sentinel };

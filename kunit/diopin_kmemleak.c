@@ -29,7 +29,6 @@
 
 #include "diopin_fixture.h"
 
-#define P		PAGE_SIZE
 #define REPORT_SIZE	(256 * 1024)
 #define REPORT_HEAD	"unreferenced object "
 /* kmemleak reports an object only once it is this old (MSECS_MIN_AGE) */
@@ -122,10 +121,7 @@ static void kmemleak_free_plant(void *hidden)
 	kmem_cache_free(plant_cache, (void *)((unsigned long)hidden ^ PLANT_KEY));
 }
 
-static void kmemleak_destroy_plant_cache(void *cache)
-{
-	kmem_cache_destroy(cache);
-}
+KUNIT_DEFINE_ACTION_WRAPPER(kmemleak_destroy_plant_cache, kmem_cache_destroy, struct kmem_cache *);
 
 /* An object whose only pointer is kept scrambled: kmemleak cannot see it. */
 static noinline unsigned long kmemleak_plant(void)

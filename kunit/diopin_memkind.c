@@ -31,7 +31,6 @@
 #include "diopin_fixture.h"
 #include "diopin_images.h"
 
-#define P		PAGE_SIZE
 #define NPAGES		4
 #define MK_BDEV		9	/* /dev/ram9: the raw device DIO reads from */
 #define MK_FS		10	/* /dev/ram10: ext2 holding the mapped file */
@@ -41,11 +40,11 @@
 static struct file *mk_dev(struct kunit *test, dev_t dev, u32 seed)
 {
 	struct file *bdev = diopin_bdev_open(test, dev);
-	void *kbuf = kunit_kmalloc(test, NPAGES * P, GFP_KERNEL);
+	void *kbuf = kunit_kmalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	diopin_pattern_fill(kbuf, NPAGES * P, 0, seed);
-	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * P);
+	diopin_pattern_fill(kbuf, NPAGES * PAGE_SIZE, 0, seed);
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * PAGE_SIZE);
 	return bdev;
 }
 
@@ -59,13 +58,13 @@ static struct file *mk_file(struct kunit *test, u32 seed)
 {
 	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2, MK_FS);
 	struct file *file = diopin_fs_open(test, mnt, "mapped", O_RDWR | O_CREAT);
-	void *kbuf = kunit_kmalloc(test, NPAGES * P, GFP_KERNEL);
+	void *kbuf = kunit_kmalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
 	loff_t pos = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	diopin_pattern_fill(kbuf, NPAGES * P, 0, seed);
-	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, NPAGES * P, &pos),
-			(ssize_t)(NPAGES * P));
+	diopin_pattern_fill(kbuf, NPAGES * PAGE_SIZE, 0, seed);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, NPAGES * PAGE_SIZE, &pos),
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	/* Written back and clean: a dirty bit seen later is the DIO's. */
 	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
 	return file;
@@ -75,15 +74,15 @@ static struct file *mk_file(struct kunit *test, u32 seed)
 static void mk_expect_file(struct kunit *test, struct file *file, u32 seed,
 			   const char *when)
 {
-	void *kbuf = kunit_kzalloc(test, NPAGES * P, GFP_KERNEL);
+	void *kbuf = kunit_kzalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
 	loff_t pos = 0;
 	size_t bad;
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	KUNIT_ASSERT_EQ(test, kernel_read(file, kbuf, NPAGES * P, &pos),
-			(ssize_t)(NPAGES * P));
-	bad = diopin_pattern_mismatch(kbuf, NPAGES * P, 0, seed);
-	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)(NPAGES * P),
+	KUNIT_ASSERT_EQ(test, kernel_read(file, kbuf, NPAGES * PAGE_SIZE, &pos),
+			(ssize_t)(NPAGES * PAGE_SIZE));
+	bad = diopin_pattern_mismatch(kbuf, NPAGES * PAGE_SIZE, 0, seed);
+	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)(NPAGES * PAGE_SIZE),
 			    "%s: the file's byte %zu is not the expected one", when, bad);
 }
 
@@ -91,7 +90,7 @@ static void mk_expect_file(struct kunit *test, struct file *file, u32 seed,
 static ssize_t mk_read(struct kunit *test, struct file *bdev,
 		       struct diopin_buf *buf)
 {
-	return diopin_dio_ubuf(test, bdev, READ, 0, buf, 0, NPAGES * P);
+	return diopin_dio_ubuf(test, bdev, READ, 0, buf, 0, NPAGES * PAGE_SIZE);
 }
 
 struct mk_flight {
@@ -139,7 +138,7 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 		.ki_flags = IOCB_HIPRI, .hold = true,
 		.in_flight = mk_writeback_in_flight, .arg = &f,
 	};
-	const struct diopin_seg seg = { 0, NPAGES * P };
+	const struct diopin_seg seg = { 0, NPAGES * PAGE_SIZE };
 	struct iov_iter iter;
 	unsigned int k;
 
@@ -148,7 +147,7 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 					file->f_mapping, "page %u is not the file's", k);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
 	KUNIT_ASSERT_EQ(test, diopin_dio_ex(bdev, READ, 0, &iter, true, &o),
-			(ssize_t)(NPAGES * P));
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_ASSERT_TRUE_MSG(test, o.later, "the read did not stay in flight");
 	KUNIT_ASSERT_TRUE_MSG(test, f.pinned, "the folios were not pinned in flight");
 	KUNIT_ASSERT_TRUE_MSG(test, f.cleaned, "writeback did not clean them in flight");
@@ -158,7 +157,7 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 	diopin_expect_dirty(test, snap, true, "page cache after the read");
 	KUNIT_EXPECT_TRUE_MSG(test, mapping_tagged(file->f_mapping, PAGECACHE_TAG_DIRTY),
 			      "the mapping has no dirty folio: writeback would lose the read");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
 	mk_expect_file(test, file, 2, "after the read");
 	KUNIT_EXPECT_EQ(test, vfs_fsync(file, 0), 0);
 	diopin_expect_dirty(test, snap, false, "after writeback");
@@ -181,7 +180,7 @@ static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 	struct diopin_snap *copies;
 	unsigned int k;
 
-	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						NPAGES, now), NPAGES);
 	copies = diopin_snap_take(test, now, NPAGES);
@@ -198,7 +197,7 @@ static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 	}
 	diopin_expect_pins(test, copies, 0, "private copies after the read");
 	diopin_expect_dirty(test, copies, true, "private copies after the read");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
 	mk_expect_file(test, file, 1, "after a read into a private mapping");
 }
 
@@ -219,8 +218,8 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 	struct page *now[NPAGES];
 	unsigned int k;
 
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, WRITE, 0, buf, 0, NPAGES * P),
-			(ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, WRITE, 0, buf, 0, NPAGES * PAGE_SIZE),
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						NPAGES, now), NPAGES);
 	for (k = 0; k < NPAGES; k++)
@@ -228,8 +227,8 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 					"page %u was copied for a read-only pin", k);
 	diopin_expect_pins(test, cache, 0, "page cache after the write");
 	diopin_expect_dirty(test, cache, false, "page cache after the write");
-	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, chk), (ssize_t)(NPAGES * P));
-	diopin_expect_user_bytes(test, chk->uaddr, NPAGES * P, 0, 1, false);
+	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, chk), (ssize_t)(NPAGES * PAGE_SIZE));
+	diopin_expect_user_bytes(test, chk->uaddr, NPAGES * PAGE_SIZE, 0, 1, false);
 }
 
 /*
@@ -250,14 +249,14 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
 		KUNIT_ASSERT_TRUE_MSG(test, shmem_mapping(page_folio(buf->pages[k])->mapping),
 				      "page %u is not shmem", k);
 	diopin_clear_dirty(snap);
-	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * P));
+	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						NPAGES, now), NPAGES);
 	for (k = 0; k < NPAGES; k++)
 		KUNIT_EXPECT_PTR_EQ(test, now[k], snap->s[k].page);
 	diopin_expect_pins(test, snap, 0, "shmem after the read");
 	diopin_expect_dirty(test, snap, true, "shmem after the read");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
 }
 
 /*
@@ -290,20 +289,20 @@ static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 	snap = diopin_snap_take(test, pages, NPAGES);
 	diopin_clear_dirty(snap);
 	for (k = 0; k < NPAGES; k++)
-		bvec_set_page(&bv[k], pages[k], P, 0);
-	iov_iter_bvec(&iter, ITER_DEST, bv, NPAGES, NPAGES * P);
+		bvec_set_page(&bv[k], pages[k], PAGE_SIZE, 0);
+	iov_iter_bvec(&iter, ITER_DEST, bv, NPAGES, NPAGES * PAGE_SIZE);
 
 	KUNIT_ASSERT_EQ(test, diopin_dio(bdev, READ, 0, &iter, false),
-			(ssize_t)(NPAGES * P));
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	diopin_expect_pins(test, snap, 0, "after the read (the long-term pin alone)");
 	diopin_expect_dirty(test, snap, false, "after a read into long-term pinned pages");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * P, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
 }
 
 /* ---- huge pages (x86_64: UML has neither THP nor hugetlbfs) ---- */
 
 #define HUGE_SIZE	SZ_2M	/* one PMD-sized folio on x86_64 */
-#define HUGE_PAGES	(HUGE_SIZE / P)
+#define HUGE_PAGES	(HUGE_SIZE / PAGE_SIZE)
 #define HUGE_IO		SZ_1M	/* one bio: BIO_MAX_VECS pages */
 #define HUGE_POS	SZ_8M	/* where on nullb1 */
 
@@ -316,7 +315,7 @@ static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 static struct diopin_buf *mk_huge_fill(struct kunit *test, unsigned long uaddr)
 {
 	struct diopin_buf *buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
-	void *tmp = kunit_kmalloc(test, P, GFP_KERNEL);
+	void *tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	struct folio *folio;
 	unsigned int k;
 
@@ -329,8 +328,8 @@ static struct diopin_buf *mk_huge_fill(struct kunit *test, unsigned long uaddr)
 	buf->uaddr = (void __user *)uaddr;
 	buf->seed = get_random_u32();
 	for (k = 0; k < HUGE_PAGES; k++) {
-		diopin_pattern_fill(tmp, P, k * P, buf->seed);
-		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * P, tmp, P));
+		diopin_pattern_fill(tmp, PAGE_SIZE, k * PAGE_SIZE, buf->seed);
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * PAGE_SIZE, tmp, PAGE_SIZE));
 	}
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, HUGE_PAGES, buf->pages),
 			HUGE_PAGES);
@@ -382,7 +381,7 @@ static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src,
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(bdev, WRITE, HUGE_POS, &iter, true, &o),
 			(ssize_t)HUGE_IO);
 	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the write completed inside the call");
-	KUNIT_EXPECT_EQ_MSG(test, f.pincount, ssnap->s[0].pincount + (int)(HUGE_IO / P),
+	KUNIT_EXPECT_EQ_MSG(test, f.pincount, ssnap->s[0].pincount + (int)(HUGE_IO / PAGE_SIZE),
 			    "the source folio's pins in flight");
 	diopin_wait_released(test, ssnap);
 	diopin_expect_pins(test, ssnap, 0, "the source folio after the write");
@@ -392,7 +391,7 @@ static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src,
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(bdev, READ, HUGE_POS, &iter, true, &o),
 			(ssize_t)HUGE_IO);
 	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the read completed inside the call");
-	KUNIT_EXPECT_EQ_MSG(test, f.pincount, dsnap->s[0].pincount + (int)(HUGE_IO / P),
+	KUNIT_EXPECT_EQ_MSG(test, f.pincount, dsnap->s[0].pincount + (int)(HUGE_IO / PAGE_SIZE),
 			    "the destination folio's pins in flight");
 	diopin_wait_released(test, dsnap);
 	diopin_expect_pins(test, dsnap, 0, "the destination folio after the read");

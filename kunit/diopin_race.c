@@ -25,7 +25,6 @@
 
 #include "diopin_fixture.h"
 
-#define P		PAGE_SIZE
 #define NPAGES		4
 #define RACE_NULLB	1	/* nullb1: has a poll queue */
 #define DEV_SEED	0xd15c	/* the device's bytes */
@@ -34,11 +33,11 @@
 static struct file *race_dev(struct kunit *test)
 {
 	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, RACE_NULLB));
-	void *kbuf = kunit_kmalloc(test, NPAGES * P, GFP_KERNEL);
+	void *kbuf = kunit_kmalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	diopin_pattern_fill(kbuf, NPAGES * P, 0, DEV_SEED);
-	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * P);
+	diopin_pattern_fill(kbuf, NPAGES * PAGE_SIZE, 0, DEV_SEED);
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * PAGE_SIZE);
 	return bdev;
 }
 
@@ -50,7 +49,8 @@ static unsigned int race_pages_with_dev_bytes(struct page **pages)
 	for (k = 0; k < NPAGES; k++) {
 		void *kaddr = kmap_local_page(pages[k]);
 
-		n += diopin_pattern_mismatch(kaddr, P, k * P, DEV_SEED) == P;
+		n += diopin_pattern_mismatch(kaddr, PAGE_SIZE, k * PAGE_SIZE, DEV_SEED) ==
+		     PAGE_SIZE;
 		kunmap_local(kaddr);
 	}
 	return n;
@@ -108,7 +108,7 @@ static void race_expect_in_flight(struct kunit *test, const struct race *r)
 static ssize_t race_polled_read(struct kunit *test, struct file *bdev,
 				struct race *r, void (*hook)(void *), bool hold)
 {
-	const struct diopin_seg seg = { 0, NPAGES * P };
+	const struct diopin_seg seg = { 0, NPAGES * PAGE_SIZE };
 	struct diopin_dio_opts o = {
 		.ki_flags = IOCB_HIPRI, .hold = hold, .in_flight = hook, .arg = r,
 	};
@@ -149,12 +149,12 @@ static void race_polled_read_completes_when_polled(struct kunit *test)
 	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
 	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_wait_then_look, false),
-			(ssize_t)(NPAGES * P));
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	race_expect_in_flight(test, &r);
 	diopin_wait_released(test, r.snap);
 	diopin_expect_pins(test, r.snap, 0, "after the poll completed the read");
 	diopin_expect_dirty(test, r.snap, true, "pages cleaned in flight, after the read");
-	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, DEV_SEED, false);
+	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * PAGE_SIZE, 0, DEV_SEED, false);
 }
 
 /* ---- fork ---- */
@@ -168,12 +168,12 @@ static int race_child(void *arg)
 {
 	struct race *r = arg;
 	unsigned long uaddr = (unsigned long)r->buf->uaddr;
-	void *kbuf = kmalloc(NPAGES * P, GFP_KERNEL);
+	void *kbuf = kmalloc(NPAGES * PAGE_SIZE, GFP_KERNEL);
 	struct page *page;
 	unsigned int k;
 
 	for (k = 0; k < NPAGES; k++) {
-		if (get_user_pages_fast(uaddr + k * P, 1, 0, &page) != 1)
+		if (get_user_pages_fast(uaddr + k * PAGE_SIZE, 1, 0, &page) != 1)
 			continue;
 		r->child_mapped++;
 		r->child_shared += page == r->buf->pages[k];
@@ -181,10 +181,10 @@ static int race_child(void *arg)
 	}
 	if (!kbuf)
 		r->child_err = -ENOMEM;
-	else if (copy_from_user(kbuf, r->buf->uaddr, NPAGES * P))
+	else if (copy_from_user(kbuf, r->buf->uaddr, NPAGES * PAGE_SIZE))
 		r->child_err = -EFAULT;
 	else
-		r->child_bad = diopin_pattern_mismatch(kbuf, NPAGES * P, 0, r->buf->seed);
+		r->child_bad = diopin_pattern_mismatch(kbuf, NPAGES * PAGE_SIZE, 0, r->buf->seed);
 	kfree(kbuf);
 	complete(&r->child_done);
 	do_exit(0);
@@ -234,14 +234,14 @@ static void race_fork_while_read_pinned(struct kunit *test)
 	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
 	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_fork_in_flight, true),
-			(ssize_t)(NPAGES * P));
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_ASSERT_GT_MSG(test, r.child, 0, "fork (kernel_clone()) failed");
 	race_expect_in_flight(test, &r);
 	KUNIT_EXPECT_EQ(test, r.child_err, 0);
 	KUNIT_EXPECT_EQ_MSG(test, r.child_mapped, NPAGES, "pages mapped in the child");
 	KUNIT_EXPECT_EQ_MSG(test, r.child_shared, 0,
 			    "child pages that are the parent's pinned pages (shared COW, not copied)");
-	KUNIT_EXPECT_EQ_MSG(test, r.child_bad, (size_t)(NPAGES * P),
+	KUNIT_EXPECT_EQ_MSG(test, r.child_bad, (size_t)(NPAGES * PAGE_SIZE),
 			    "the child's copy differs from the parent's bytes before the read at byte %zu",
 			    r.child_bad);
 
@@ -253,7 +253,7 @@ static void race_fork_while_read_pinned(struct kunit *test)
 	for (k = 0; k < NPAGES; k++)
 		KUNIT_EXPECT_PTR_EQ_MSG(test, after[k], r.buf->pages[k],
 					"the parent's page %u is no longer the pinned one", k);
-	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, DEV_SEED, false);
+	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * PAGE_SIZE, 0, DEV_SEED, false);
 }
 
 /* ---- the buffer unmapped under the read ---- */
@@ -282,7 +282,7 @@ static void race_munmap_in_flight(void *arg)
 {
 	struct race *r = arg;
 
-	r->unmap_ret = vm_munmap((unsigned long)r->buf->uaddr, NPAGES * P);
+	r->unmap_ret = vm_munmap((unsigned long)r->buf->uaddr, NPAGES * PAGE_SIZE);
 	race_look(r);
 }
 
@@ -291,7 +291,7 @@ static void race_dontneed_in_flight(void *arg)
 	struct race *r = arg;
 
 	r->unmap_ret = do_madvise(current->mm, (unsigned long)r->buf->uaddr,
-				  NPAGES * P, MADV_DONTNEED);
+				  NPAGES * PAGE_SIZE, MADV_DONTNEED);
 	race_look(r);
 }
 
@@ -302,8 +302,8 @@ struct unmap_case {
 };
 
 static const struct unmap_case unmap_cases[] = {
-	{ "munmap", race_munmap_in_flight, false },
-	{ "MADV_DONTNEED", race_dontneed_in_flight, true },
+	{ .desc = "munmap", .hook = race_munmap_in_flight },
+	{ .desc = "MADV_DONTNEED", .hook = race_dontneed_in_flight, .still_mapped = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(unmap, unmap_cases, desc);
@@ -330,7 +330,7 @@ static void race_unmap_while_read_pinned(struct kunit *test)
 	race_hold_pages(test, r.buf);
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
 	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, c->hook, true),
-			(ssize_t)(NPAGES * P));
+			(ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_EXPECT_EQ_MSG(test, r.unmap_ret, 0, "%s", c->desc);
 	race_expect_in_flight(test, &r);
 
@@ -358,7 +358,7 @@ static void race_unmap_while_read_pinned(struct kunit *test)
 				      "page %u, cleaned in flight: not dirtied again", k);
 	}
 	if (c->still_mapped)
-		diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * P, 0, 0, true);
+		diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * PAGE_SIZE, 0, 0, true);
 }
 
 static struct kunit_case diopin_race_cases[] = {

@@ -32,6 +32,12 @@ static inline int diopin_bio_iov_iter_get_pages(struct bio *bio,
 	return bio_iov_iter_get_pages(bio, iter);
 }
 
+/*
+ * A KUnit parameter generator (struct kunit_case.generate_params): 7.2
+ * and 7.3 pass the test first; 6.12 does not.
+ */
+#define DIOPIN_GEN_PARAMS(fn)	const void *fn(const void *prev, char *desc)
+
 /* MMF_HAS_PINNED: mm->flags is a bitmap read with mm_flags_test() since v6.18. */
 static inline bool diopin_mm_has_pinned(const struct mm_struct *mm)
 {
