@@ -116,7 +116,7 @@ const void *diopin_rows_next(struct diopin_row *rows, const void *shapes,
 	static typeof(shapes) *const name##_table = &(shapes);			\
 	static struct diopin_row name##_rows[DIOPIN_NTARGETS *			\
 					     ARRAY_SIZE(*name##_table)];	\
-	static DIOPIN_GEN_PARAMS(name##_gen_params)				\
+	static DIOPIN_GEN_PARAMS(name)						\
 	{									\
 		return diopin_rows_next(name##_rows, *name##_table,		\
 					sizeof((*name##_table)[0]),		\

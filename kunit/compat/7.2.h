@@ -34,10 +34,12 @@ static inline int diopin_bio_iov_iter_get_pages(struct bio *bio,
 }
 
 /*
- * A KUnit parameter generator (struct kunit_case.generate_params): 7.2
- * and 7.3 pass the test first; 6.12 does not.
+ * The signature of a KUnit parameter generator, name##_gen_params
+ * (struct kunit_case.generate_params): 7.2 and 7.3 pass the test first;
+ * 6.12 does not.
  */
-#define DIOPIN_GEN_PARAMS(fn)	const void *fn(struct kunit *test, const void *prev, char *desc)
+#define DIOPIN_GEN_PARAMS(name)	\
+	const void *name##_gen_params(struct kunit *test, const void *prev, char *desc)
 
 /* MMF_HAS_PINNED: mm->flags is a bitmap read with mm_flags_test() since v6.18. */
 static inline bool diopin_mm_has_pinned(const struct mm_struct *mm)
