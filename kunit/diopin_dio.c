@@ -265,7 +265,7 @@ DIOPIN_ROWS(refused, refusals, refuses);
  * is where it was, no page is pinned or dirtied, the file's bytes are the
  * ones of before and nothing entered the page cache.
  */
-static void dio_refused_before_any_pin(struct kunit *test)
+static void dio_refused_moves_nothing(struct kunit *test)
 {
 	const struct diopin_row *row = test->param_value;
 	const struct refusal *r = row->shape;
@@ -601,7 +601,7 @@ static void dio_write_source_shared_with_child(struct kunit *test)
 static struct kunit_case diopin_dio_cases[] = {
 	KUNIT_CASE_PARAM(dio_roundtrip, roundtrip_gen_params),
 	KUNIT_CASE_PARAM(dio_bvec_read_borrows_and_stays_clean, bvec_gen_params),
-	KUNIT_CASE_PARAM(dio_refused_before_any_pin, refused_gen_params),
+	KUNIT_CASE_PARAM(dio_refused_moves_nothing, refused_gen_params),
 	KUNIT_CASE_PARAM(dio_user_hole, hole_gen_params),
 	KUNIT_CASE_PARAM(dio_read_cleaned_in_flight_is_dirtied_again, cleaned_gen_params),
 	KUNIT_CASE_PARAM(dio_write_source_shared_with_child, fork_gen_params),
