@@ -8,7 +8,7 @@
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
-#include <linux/sched/task.h>
+#include <linux/pagemap.h>
 #include <linux/uio.h>
 #include <kunit/test.h>
 
@@ -136,45 +136,83 @@ static void dio_bvec_read_borrows_and_stays_clean(struct kunit *test)
 	}
 }
 
-/* Async user-memory reads on the targets that complete later. */
+/* User-memory reads on the targets that complete later, sync and async. */
 static bool completes_later(const struct diopin_target *t, const void *s)
 {
-	const struct diopin_dio_shape *shape = s;
-
-	return t->later && shape->async && shape_fits(t, s);
+	return t->later && shape_fits(t, s);
 }
 
 DIOPIN_ROWS(cleaned, roundtrip_shapes, completes_later);
 
+/*
+ * Does the submission dirty a read's pages (bio_set_pages_dirty()), or
+ * only their release at completion? Every async path and iomap dirty at
+ * submission; sync, block/fops.c's multi-bio path does,
+ * __blkdev_direct_IO_simple() and fs/direct-io.c dirty at release
+ * (bio_release_pages(bio, true)).
+ */
+static bool dirtied_at_submission(const struct diopin_row *row)
+{
+	const struct diopin_dio_shape *shape = row->shape;
+
+	if (shape->async || row->t->path == DIOPIN_PATH_IOMAP)
+		return true;
+	return row->t->path == DIOPIN_PATH_BDEV &&
+	       diopin_shape_bytes(shape) > BIO_MAX_VECS * PAGE_SIZE;
+}
+
 struct in_flight {
 	struct diopin_snap *snap;
+	bool want_dirty;
 	unsigned int pinned, dirty;
 };
 
-/* In flight: count pins and dirty bits, then clean the pages as writeback would. */
-static void clean_in_flight(void *arg)
+static void in_flight_count(struct in_flight *f)
 {
-	struct in_flight *f = arg;
 	unsigned int k;
 
+	f->pinned = 0;
+	f->dirty = 0;
 	for (k = 0; k < f->snap->n; k++) {
 		struct folio *folio = page_folio(f->snap->s[k].page);
 
 		f->pinned += folio_maybe_dma_pinned(folio);
 		f->dirty += folio_test_dirty(folio);
 	}
+}
+
+/*
+ * In flight: once the submission has pinned (and, where it does, dirtied)
+ * every page (a sync call is still submitting when this runs; the queue
+ * is held, so nothing completes meanwhile), count pins and dirty bits,
+ * then clean the pages as writeback would.
+ */
+static void clean_in_flight(void *arg)
+{
+	struct in_flight *f = arg;
+	unsigned long deadline = jiffies + 5 * HZ;
+
+	in_flight_count(f);
+	while ((f->pinned < f->snap->n || (f->want_dirty && f->dirty < f->snap->n)) &&
+	       time_before(jiffies, deadline)) {
+		usleep_range(1000, 2000);
+		in_flight_count(f);
+	}
 	diopin_clear_dirty(f->snap);
 }
 
 /*
- * Guards the re-dirtying at completion of every async read path:
- * bio_check_pages_dirty() (block/bio.c: pages found clean are dirtied
- * again from bio_dirty_fn() before they are released) as called from
- * blkdev_bio_end_io_async() and blkdev_bio_end_io(), iomap_dio_bio_end_io()
- * and fs/direct-io.c dio_bio_complete(); and bio_set_pages_dirty() at
- * submission. In flight (the device's queue held) every page is pinned and
- * dirty; writeback cleans them there; after the completion every page is
- * dirty again and unpinned, and holds the device's bytes.
+ * Guards the re-dirtying at completion of every read path, sync and
+ * async: bio_check_pages_dirty() (block/bio.c: pages found clean are
+ * dirtied again from bio_dirty_fn() before they are released) as called
+ * from blkdev_bio_end_io_async(), blkdev_bio_end_io(),
+ * iomap_dio_bio_end_io() and fs/direct-io.c dio_bio_complete() (async);
+ * bio_release_pages(bio, true) from __blkdev_direct_IO_simple() and
+ * dio_bio_complete() (sync); and bio_set_pages_dirty() at submission
+ * (dirtied_at_submission()). In flight (the device's queue held) every
+ * page is pinned, and dirty or clean as the path's submission left it;
+ * writeback cleans them there; after the completion every page is dirty
+ * again and unpinned, and holds the device's bytes.
  */
 static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
 {
@@ -183,7 +221,7 @@ static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
 	const size_t end = row->t->pos + shape->pos + diopin_shape_bytes(shape);
 	struct diopin_buf *old, *buf;
 	struct file *file = diopin_target_open(test, row->t, round_up(end, PAGE_SIZE), &old);
-	struct in_flight f = {};
+	struct in_flight f = { .want_dirty = dirtied_at_submission(row) };
 	struct diopin_dio_opts o = { .hold = true, .in_flight = clean_in_flight, .arg = &f };
 	struct iov_iter iter;
 	size_t total, at;
@@ -195,10 +233,11 @@ static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
 	total = diopin_iter_build(test, &iter, shape->type, ITER_DEST, buf, shape->segs,
 				  shape->nsegs);
 	KUNIT_ASSERT_EQ(test, diopin_dio_ex(file, READ, row->t->pos + shape->pos, &iter,
-					    true, &o), (ssize_t)total);
-	KUNIT_ASSERT_TRUE_MSG(test, o.later, "the read completed inside the call");
+					    shape->async, &o), (ssize_t)total);
+	KUNIT_ASSERT_TRUE_MSG(test, o.later, "the read completed before it was looked at");
 	KUNIT_EXPECT_EQ_MSG(test, f.pinned, f.snap->n, "pages pinned in flight");
-	KUNIT_EXPECT_EQ_MSG(test, f.dirty, f.snap->n, "pages dirtied at submission");
+	KUNIT_EXPECT_EQ_MSG(test, f.dirty, f.want_dirty ? f.snap->n : 0,
+			    "pages dirtied at submission");
 	diopin_wait_released(test, f.snap);
 	diopin_expect_pins(test, f.snap, 0, "after the read");
 	diopin_expect_dirty(test, f.snap, true, "pages cleaned in flight, after the read");
@@ -217,6 +256,7 @@ struct refusal {
 	struct diopin_seg segs[2];
 	unsigned int nsegs;
 	loff_t pos;		/* -1: the end of the file */
+	bool nowait;		/* IOCB_NOWAIT, a dirty page-cache page over the range */
 };
 
 static const struct refusal refusals[] = {
@@ -236,6 +276,10 @@ static const struct refusal refusals[] = {
 	  .nsegs = 2 },
 	{ .desc = "read at the end of the file", .rw = READ, .type = DIOPIN_UBUF,
 	  .segs = { SEG(0, 1) }, .nsegs = 1, .pos = -1 },
+	{ .desc = "NOWAIT read over a dirty page-cache page", .rw = READ,
+	  .type = DIOPIN_UBUF, .segs = { SEG(0, 2) }, .nsegs = 1, .nowait = true },
+	{ .desc = "NOWAIT write over a dirty page-cache page", .rw = WRITE,
+	  .type = DIOPIN_UBUF, .segs = { SEG(0, 2) }, .nsegs = 1, .nowait = true },
 };
 
 /* A refusal issues no I/O: how the device completes does not matter. */
@@ -249,6 +293,40 @@ DIOPIN_ROWS(refused, refusals, refuses);
 #define REFUSED_PAGES	4
 
 /*
+ * A buffered write (no IOCB_DIRECT) of @old's first page over the bytes
+ * already there: a dirty page-cache page, the file's bytes unchanged.
+ */
+static void refused_dirty_cache(struct kunit *test, struct file *file,
+				struct diopin_buf *old)
+{
+	const struct diopin_seg seg = SEG(0, 1);
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_flags &= ~IOCB_DIRECT;
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, old, &seg, 1);
+	if (S_ISREG(file_inode(file)->i_mode))
+		file_start_write(file);
+	ret = file->f_op->write_iter(&kiocb, &iter);
+	if (S_ISREG(file_inode(file)->i_mode))
+		file_end_write(file);
+	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)PAGE_SIZE, "the buffered write");
+	KUNIT_ASSERT_TRUE_MSG(test, filemap_range_needs_writeback(file->f_mapping, 0,
+								  PAGE_SIZE - 1),
+			      "no dirty page-cache page after the buffered write");
+}
+
+/* What the refused call returns: -EINVAL, 0 at EOF, -EAGAIN for NOWAIT. */
+static ssize_t refused_ret(const struct refusal *r)
+{
+	if (r->nowait)
+		return -EAGAIN;
+	return r->pos < 0 ? 0 : -EINVAL;
+}
+
+/*
  * Guards the checks every O_DIRECT path makes before it moves a byte:
  * block/fops.c blkdev_dio_invalid() (position and, on 6.12, the iterator's
  * alignment; from 7.x bio_iov_iter_get_pages() checks each vector's
@@ -260,10 +338,16 @@ DIOPIN_ROWS(refused, refusals, refuses);
  * refused write, that the error reaches the caller over ->iomap_end()'s
  * -ENOTBLK (ext2_iomap_end(), ext4_iomap_end(): "fall back to buffered",
  * tests/known-bugs on 7.x); fs/direct-io.c __blockdev_direct_IO()'s
- * blocksize_mask check and its EOF exit (fail_dio). A misaligned buffer,
- * length or position is -EINVAL, a read at EOF 0; either way the iterator
- * is where it was, no page is pinned or dirtied, the file's bytes are the
- * ones of before and nothing entered the page cache.
+ * blocksize_mask check and its EOF exit (fail_dio); and IOCB_NOWAIT over a
+ * dirty page-cache page: kiocb_write_and_wait() for a read (from
+ * blkdev_read_iter(), __iomap_dio_rw(), generic_file_read_iter()),
+ * kiocb_invalidate_pages() for a write (blkdev_direct_write(),
+ * __iomap_dio_rw(), generic_file_direct_write(); ext2 and ext4 may refuse
+ * earlier, in file_modified_flags(), with the same -EAGAIN). A misaligned
+ * buffer, length or position is -EINVAL, a read at EOF 0, NOWAIT -EAGAIN;
+ * either way the iterator is where it was, no page is pinned or dirtied,
+ * the file's bytes are the ones of before and the page cache holds no
+ * more pages than before.
  */
 static void dio_refused_moves_nothing(struct kunit *test)
 {
@@ -272,20 +356,24 @@ static void dio_refused_moves_nothing(struct kunit *test)
 	struct diopin_buf *old, *buf;
 	struct file *file = diopin_target_open(test, row->t, 2 * PAGE_SIZE, &old);
 	struct diopin_snap *snap;
-	unsigned long cached = file->f_mapping->nrpages;
+	unsigned long cached;
 	loff_t pos = r->pos;
 	struct iov_iter iter;
+	struct diopin_dio_opts o = { .ki_flags = r->nowait ? IOCB_NOWAIT : 0 };
 	size_t total;
 
 	if (pos < 0)
 		pos = i_size_read(file->f_mapping->host);
+	if (r->nowait)
+		refused_dirty_cache(test, file, old);
+	cached = file->f_mapping->nrpages;
 	buf = diopin_buf_user(test, REFUSED_PAGES, DIOPIN_UMAP_PREFAULT);
 	snap = diopin_snap_take(test, buf->pages, REFUSED_PAGES);
 	diopin_clear_dirty(snap);
 	total = diopin_iter_build(test, &iter, r->type, r->rw == READ ? ITER_DEST : ITER_SOURCE,
 				  buf, r->segs, r->nsegs);
-	KUNIT_EXPECT_EQ(test, diopin_dio(file, r->rw, pos, &iter, false),
-			(ssize_t)(r->pos < 0 ? 0 : -EINVAL));
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, r->rw, pos, &iter, false, &o),
+			refused_ret(r));
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), total);
 	diopin_expect_pins(test, snap, 0, "after the refused call");
 	diopin_expect_dirty(test, snap, false, "after the refused call");
@@ -422,72 +510,11 @@ DIOPIN_ROWS(fork, fork_shapes, shape_fits);
 
 struct fork_write {
 	struct diopin_buf *buf;
-	/* the child: its pages at the fork and, once told to look, again */
-	struct completion looked, go, done;
-	struct page *child[FORK_PAGES];
-	unsigned int child_same;
-	size_t child_bad;
-	int child_err;
+	struct diopin_fork *child;
 	/* in flight (targets that complete later) */
 	unsigned int pinned_mine, pinned_child, apart;
 	bool seen;
 };
-
-/* Which pages back @uaddr in the calling task's mm now (no ref kept). */
-static void fork_pages_now(struct diopin_buf *buf, struct page **pages)
-{
-	unsigned int k;
-
-	for (k = 0; k < FORK_PAGES; k++) {
-		if (get_user_pages_fast((unsigned long)buf->uaddr + k * PAGE_SIZE, 1, 0,
-					&pages[k]) != 1) {
-			pages[k] = NULL;
-			continue;
-		}
-		put_page(pages[k]);
-	}
-}
-
-/*
- * The forked child (a copy of the parent's address space): note its pages,
- * wait until the parent's write is done, then say whether they are still
- * the same and hold the bytes of before the fork. It must not return
- * (that would be user mode), so it exits.
- */
-static int fork_child(void *arg)
-{
-	struct fork_write *w = arg;
-	struct page *now[FORK_PAGES];
-	void *kbuf;
-	unsigned int k;
-
-	fork_pages_now(w->buf, w->child);
-	complete(&w->looked);
-	wait_for_completion(&w->go);
-	fork_pages_now(w->buf, now);
-	for (k = 0; k < FORK_PAGES; k++)
-		w->child_same += now[k] && now[k] == w->child[k];
-	kbuf = kmalloc(FORK_PAGES * PAGE_SIZE, GFP_KERNEL);
-	if (!kbuf)
-		w->child_err = -ENOMEM;
-	else if (copy_from_user(kbuf, w->buf->uaddr, FORK_PAGES * PAGE_SIZE))
-		w->child_err = -EFAULT;
-	else
-		w->child_bad = diopin_pattern_mismatch(kbuf, FORK_PAGES * PAGE_SIZE,
-						       0, w->buf->seed);
-	kfree(kbuf);
-	complete(&w->done);
-	do_exit(0);
-}
-
-/* The child is let go and waited for however the case ends. */
-static void fork_release(void *arg)
-{
-	struct fork_write *w = arg;
-
-	complete(&w->go);
-	wait_for_completion(&w->done);
-}
 
 /* In flight: which pages are pinned, the parent's or the child's? */
 static void fork_in_flight(void *arg)
@@ -496,42 +523,27 @@ static void fork_in_flight(void *arg)
 	struct page *mine[FORK_PAGES];
 	unsigned int k;
 
-	fork_pages_now(w->buf, mine);
+	diopin_user_pages(NULL, (unsigned long)w->buf->uaddr, FORK_PAGES, mine);
 	for (k = 0; k < FORK_PAGES; k++) {
 		w->pinned_mine += mine[k] && folio_maybe_dma_pinned(page_folio(mine[k]));
-		w->pinned_child += folio_maybe_dma_pinned(page_folio(w->child[k]));
-		w->apart += mine[k] != w->child[k];
+		w->pinned_child += folio_maybe_dma_pinned(page_folio(w->child->at_fork[k]));
 	}
+	w->apart = FORK_PAGES - diopin_fork_shares(w->child, mine);
 	w->seen = true;
-}
-
-/* Wait (up to 5 s) until none of @pages is pinned; how many still are. */
-static unsigned int fork_wait_unpinned(struct page **pages)
-{
-	unsigned long deadline = jiffies + 5 * HZ;
-	unsigned int k, n;
-
-	do {
-		for (k = 0, n = 0; k < FORK_PAGES; k++)
-			n += pages[k] && folio_maybe_dma_pinned(page_folio(pages[k]));
-		if (n)
-			usleep_range(1000, 2000);
-	} while (n && time_before(jiffies, deadline));
-	return n;
 }
 
 /*
  * Guards: the unsharing of a read-only pin in mm/gup.c (gup_must_unshare()
  * and FAULT_FLAG_UNSHARE through handle_mm_fault(), GUP-fast's refusal of
  * a shared anonymous page) under every O_DIRECT write's
- * iov_iter_extract_pages(): after a real fork (kernel_clone() without
- * CLONE_VM: the source's anonymous pages shared copy-on-write with the
- * child), a DIO write from the parent pins a page exclusive to the parent,
- * the one it maps, never the page the child shares. On a target that
- * completes later that is seen in flight: the parent's pages pinned, the
- * child's not, the two apart. Afterwards the device holds the parent's
- * bytes, no page is pinned, and the child's pages are the ones it had with
- * the bytes of before.
+ * iov_iter_extract_pages(): after a real fork (diopin_fork(): the source's
+ * anonymous pages shared copy-on-write with the child), a DIO write from
+ * the parent pins a page exclusive to the parent, the one it maps, never
+ * the page the child shares. On a target that completes later that is
+ * seen in flight: the parent's pages pinned, the child's not, the two
+ * apart. Afterwards the device holds the parent's bytes, no page is
+ * pinned, and the child's pages are the ones it had with the bytes of
+ * before.
  */
 static void dio_write_source_shared_with_child(struct kunit *test)
 {
@@ -539,30 +551,17 @@ static void dio_write_source_shared_with_child(struct kunit *test)
 	const struct diopin_dio_shape *shape = row->shape;
 	const bool later = shape->async && row->t->later;
 	struct fork_write w = {};
-	struct kernel_clone_args args = {
-		.flags = CLONE_UNTRACED, .exit_signal = SIGCHLD,
-		.fn = fork_child, .fn_arg = &w,
-	};
 	struct diopin_dio_opts o = { .hold = later, .in_flight = fork_in_flight, .arg = &w };
-	struct page *mine[FORK_PAGES];
 	struct file *file;
+	struct page *mine[FORK_PAGES];
 	struct iov_iter iter;
-	unsigned int k, shared = 0, apart = 0;
-	pid_t child;
 
 	file = diopin_target_open(test, row->t, later && row->t->img ?
 				  FORK_PAGES * PAGE_SIZE : 0, NULL);
 	w.buf = diopin_buf_user(test, FORK_PAGES, DIOPIN_UMAP_PREFAULT);
-	init_completion(&w.looked);
-	init_completion(&w.go);
-	init_completion(&w.done);
-	child = kernel_clone(&args);
-	KUNIT_ASSERT_GT_MSG(test, child, 0, "fork (kernel_clone())");
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fork_release, &w));
-	wait_for_completion(&w.looked);
-	for (k = 0; k < FORK_PAGES; k++)
-		shared += w.child[k] == w.buf->pages[k];
-	KUNIT_ASSERT_EQ_MSG(test, shared, FORK_PAGES, "pages the fork shared with the child");
+	w.child = diopin_fork(test, w.buf, FORK_PAGES);
+	KUNIT_ASSERT_EQ_MSG(test, diopin_fork_shares(w.child, w.buf->pages), FORK_PAGES,
+			    "pages the fork shared with the child");
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w.buf, shape->segs, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, row->t->pos, &iter, shape->async, &o),
@@ -577,23 +576,14 @@ static void dio_write_source_shared_with_child(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, w.apart, FORK_PAGES,
 				    "parent pages in flight that are not the child's");
 	}
-	fork_pages_now(w.buf, mine);
-	for (k = 0; k < FORK_PAGES; k++)
-		apart += mine[k] && mine[k] != w.child[k];
-	KUNIT_EXPECT_EQ_MSG(test, apart, FORK_PAGES,
-			    "the parent's pages after the write that are its own, not the child's");
-	KUNIT_EXPECT_EQ_MSG(test, fork_wait_unpinned(mine), 0,
+	diopin_user_pages(test, (unsigned long)w.buf->uaddr, FORK_PAGES, mine);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_fork_shares(w.child, mine), 0,
+			    "the parent's pages after the write that are the child's");
+	KUNIT_EXPECT_EQ_MSG(test, diopin_wait_unpinned(mine, FORK_PAGES), 0,
 			    "the parent's pages still pinned");
-	KUNIT_EXPECT_EQ_MSG(test, fork_wait_unpinned(w.child), 0,
+	KUNIT_EXPECT_EQ_MSG(test, diopin_wait_unpinned(w.child->at_fork, FORK_PAGES), 0,
 			    "the child's pages pinned");
-
-	kunit_release_action(test, fork_release, &w);
-	KUNIT_EXPECT_EQ(test, w.child_err, 0);
-	KUNIT_EXPECT_EQ_MSG(test, w.child_same, FORK_PAGES,
-			    "the child's pages still the ones it had at the fork");
-	KUNIT_EXPECT_EQ_MSG(test, w.child_bad, FORK_PAGES * PAGE_SIZE,
-			    "the child's bytes differ from the ones of before at byte %zu",
-			    w.child_bad);
+	diopin_fork_expect_child(test, w.child);
 	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, FORK_PAGES)->uaddr,
 				 FORK_PAGES * PAGE_SIZE, 0, w.buf->seed, false);
 }

@@ -102,37 +102,36 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 	struct block_device *bdev = file_bdev(file);
 	struct diopin_buf *src = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *dst = diopin_buf_user(test, SPLIT_PAGES, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, SPLIT_PAGES);
-	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, SPLIT_PAGES);
 	const struct diopin_seg seg = { 0, SPLIT_PAGES * PAGE_SIZE };
 	const unsigned long nreq = SPLIT_PAGES * PAGE_SIZE / NULLB_MAX_IO;
 	struct diopin_dio_opts o = { .hold = true };
+	struct diopin_snap *snap;
+	struct diopin_buf *buf;
 	unsigned long ios;
 	struct iov_iter iter;
+	int rw;
 
 	KUNIT_ASSERT_EQ_MSG(test, queue_max_sectors(bdev_get_queue(bdev)),
 			    NULLB_MAX_IO >> SECTOR_SHIFT,
 			    "nullb max_sectors (null_blk.max_sectors= in common.args)");
-	ios = part_stat_read(bdev, ios[STAT_WRITE]);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, true, &o),
-			(ssize_t)(SPLIT_PAGES * PAGE_SIZE));
-	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the write completed inside the call");
-	diopin_wait_released(test, ssnap);
-	KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[STAT_WRITE]) - ios, nreq,
-			    "write requests for one 1 MiB bio");
-	diopin_expect_pins(test, ssnap, 0, "after the split write");
+	for (rw = WRITE; rw >= READ; rw--) {
+		const char *what = rw == READ ? "read" : "write";
 
-	ios = part_stat_read(bdev, ios[STAT_READ]);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, true, &o),
-			(ssize_t)(SPLIT_PAGES * PAGE_SIZE));
-	KUNIT_EXPECT_TRUE_MSG(test, o.later, "the read completed inside the call");
-	diopin_wait_released(test, dsnap);
-	KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[STAT_READ]) - ios, nreq,
-			    "read requests for one 1 MiB bio");
-	diopin_expect_pins(test, dsnap, 0, "after the split read");
-	diopin_expect_dirty(test, dsnap, true, "after the split read");
+		buf = rw == READ ? dst : src;
+		snap = diopin_snap_take(test, buf->pages, SPLIT_PAGES);
+		ios = part_stat_read(bdev, ios[rw == READ ? STAT_READ : STAT_WRITE]);
+		diopin_iter_build(test, &iter, DIOPIN_UBUF, rw == READ ? ITER_DEST : ITER_SOURCE,
+				  buf, &seg, 1);
+		KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, rw, 0, &iter, true, &o),
+				(ssize_t)(SPLIT_PAGES * PAGE_SIZE));
+		KUNIT_EXPECT_TRUE_MSG(test, o.later, "the %s completed inside the call", what);
+		diopin_wait_released(test, snap);
+		KUNIT_EXPECT_EQ_MSG(test, part_stat_read(bdev, ios[rw == READ ? STAT_READ :
+							   STAT_WRITE]) - ios,
+				    nreq, "%s requests for one 1 MiB bio", what);
+		diopin_expect_pins(test, snap, 0, what);
+	}
+	diopin_expect_dirty(test, snap, true, "after the split read");
 	diopin_expect_user_bytes(test, dst->uaddr, SPLIT_PAGES * PAGE_SIZE, 0, src->seed, false);
 }
 

@@ -163,55 +163,6 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	diopin_clear_dirty(rsnap);
 }
 
-/*
- * Guards: IOCB_NOWAIT reads through iomap (__iomap_dio_rw(): IOMAP_NOWAIT,
- * kiocb_write_and_wait()): with a dirty page-cache folio in the range the
- * read would have to wait for writeback, so it is -EAGAIN before anything
- * is pinned; once written back the same read runs in full and returns the
- * bytes the buffered write put there.
- */
-static void dio_iomap_nowait_read_over_dirty_cache(struct kunit *test)
-{
-	struct file *file = iomap_test_file(test, "nowait");
-	struct vfsmount *mnt = file->f_path.mnt;
-	struct file *buffered = diopin_fs_open(test, mnt, "nowait", O_RDWR);
-	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	struct diopin_dio_opts o = { .ki_flags = IOCB_NOWAIT };
-	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
-	struct diopin_buf *old;
-	struct iov_iter iter;
-	loff_t pos = PAGE_SIZE;
-	u8 *kbuf;
-
-	old = diopin_dio_prefill(test, file, 4, buf);
-	kbuf = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	memset(kbuf, 0x5c, PAGE_SIZE);
-	KUNIT_ASSERT_EQ(test, kernel_write(buffered, kbuf, PAGE_SIZE, &pos), (ssize_t)PAGE_SIZE);
-
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, false, &o),
-			(ssize_t)-EAGAIN);
-	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
-	diopin_expect_pins(test, snap, 0, "after the refused nowait read");
-	diopin_expect_dirty(test, snap, false, "after the refused nowait read");
-
-	KUNIT_ASSERT_EQ(test, vfs_fsync(buffered, 0), 0);
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, false, &o),
-			(ssize_t)seg.len);
-	diopin_expect_pins(test, snap, 0, "after the nowait read");
-	diopin_expect_dirty(test, snap, true, "after the nowait read");
-	diopin_expect_user_bytes(test, buf->uaddr, PAGE_SIZE, 0, old->seed, false);
-	diopin_expect_user_bytes(test, buf->uaddr + 2 * PAGE_SIZE, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
-				 old->seed, false);
-	KUNIT_EXPECT_EQ(test, 0, copy_from_user(kbuf, buf->uaddr + PAGE_SIZE, PAGE_SIZE));
-	KUNIT_EXPECT_EQ_MSG(test, memchr_inv(kbuf, 0x5c, PAGE_SIZE), NULL,
-			    "the nowait read did not return the written-back bytes");
-	diopin_clear_dirty(snap);
-}
-
 struct sync_case {
 	const char *desc;
 	int ki_flags;
@@ -271,7 +222,6 @@ static struct kunit_case diopin_dio_iomap_cases[] = {
 	KUNIT_CASE(dio_iomap_subblock_write_at_eof_zeroes_the_tail),
 	KUNIT_CASE(dio_iomap_read_hole_is_zeroes),
 	KUNIT_CASE(dio_iomap_read_past_eof_is_short),
-	KUNIT_CASE(dio_iomap_nowait_read_over_dirty_cache),
 	KUNIT_CASE_PARAM(dio_iomap_sync_overwrite, sync_gen_params),
 	{}
 };

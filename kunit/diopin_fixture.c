@@ -18,6 +18,7 @@
 #include <linux/namei.h>
 #include <linux/mman.h>
 #include <linux/random.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
 #include <linux/uaccess.h>
@@ -106,6 +107,89 @@ int diopin_user_pages(struct kunit *test, unsigned long uaddr,
 		done++;
 	}
 	return done;
+}
+
+/* The child: look at the fork, wait, look again; it must not return to user mode. */
+static int diopin_fork_child(void *arg)
+{
+	struct diopin_fork *f = arg;
+	const size_t len = f->n * PAGE_SIZE;
+	struct page *now[DIOPIN_FORK_PAGES];
+	void *kbuf;
+	unsigned int k;
+
+	f->mapped = diopin_user_pages(NULL, (unsigned long)f->buf->uaddr, f->n, f->at_fork);
+	complete(&f->looked);
+	wait_for_completion(&f->go);
+	diopin_user_pages(NULL, (unsigned long)f->buf->uaddr, f->n, now);
+	for (k = 0; k < f->n; k++)
+		f->same += now[k] && now[k] == f->at_fork[k];
+	kbuf = kmalloc(len, GFP_KERNEL);
+	if (!kbuf)
+		f->err = -ENOMEM;
+	else if (copy_from_user(kbuf, f->buf->uaddr, len))
+		f->err = -EFAULT;
+	else
+		f->bad = diopin_pattern_mismatch(kbuf, len, 0, f->buf->seed);
+	kfree(kbuf);
+	complete(&f->done);
+	do_exit(0);
+}
+
+static void diopin_fork_release(void *arg)
+{
+	struct diopin_fork *f = arg;
+
+	complete(&f->go);
+	wait_for_completion(&f->done);
+}
+
+struct diopin_fork *diopin_fork(struct kunit *test, struct diopin_buf *buf,
+				unsigned int n)
+{
+	struct diopin_fork *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct kernel_clone_args args = {
+		.flags = CLONE_UNTRACED, .exit_signal = SIGCHLD,
+		.fn = diopin_fork_child, .fn_arg = f,
+	};
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	KUNIT_ASSERT_LE(test, n, DIOPIN_FORK_PAGES);
+	f->buf = buf;
+	f->n = n;
+	init_completion(&f->looked);
+	init_completion(&f->go);
+	init_completion(&f->done);
+	KUNIT_ASSERT_GT_MSG(test, kernel_clone(&args), 0, "fork (kernel_clone())");
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fork_release, f));
+	wait_for_completion(&f->looked);
+	KUNIT_ASSERT_EQ_MSG(test, f->mapped, n, "pages mapped in the child at the fork");
+	return f;
+}
+
+void diopin_fork_end(struct kunit *test, struct diopin_fork *f)
+{
+	kunit_release_action(test, diopin_fork_release, f);
+}
+
+unsigned int diopin_fork_shares(const struct diopin_fork *f, struct page **pages)
+{
+	unsigned int k, n = 0;
+
+	for (k = 0; k < f->n; k++)
+		n += pages[k] && pages[k] == f->at_fork[k];
+	return n;
+}
+
+void diopin_fork_expect_child(struct kunit *test, struct diopin_fork *f)
+{
+	diopin_fork_end(test, f);
+	KUNIT_EXPECT_EQ(test, f->err, 0);
+	KUNIT_EXPECT_EQ_MSG(test, f->same, f->n,
+			    "the child's pages still the ones it had at the fork");
+	KUNIT_EXPECT_EQ_MSG(test, f->bad, f->n * PAGE_SIZE,
+			    "the child's bytes differ from the ones of the fork at byte %zu",
+			    f->bad);
 }
 
 /*

@@ -68,6 +68,35 @@ void diopin_buf_protnone(struct kunit *test, struct diopin_buf *buf,
 int diopin_user_pages(struct kunit *test, unsigned long uaddr,
 		      unsigned int npages, struct page **pages);
 
+/*
+ * A forked child of the test's task: kernel_clone() without CLONE_VM, so
+ * copy_mm() gives it a copy of the address space (anonymous pages shared
+ * copy-on-write, or copied at once where fork() must: a pinned page). At
+ * the fork it notes which pages back @buf's first @n pages in its own mm;
+ * at diopin_fork_end() (or the test's end) it looks again, then exits.
+ */
+#define DIOPIN_FORK_PAGES	8
+
+struct diopin_fork {
+	struct diopin_buf *buf;
+	unsigned int n;
+	struct page *at_fork[DIOPIN_FORK_PAGES];	/* no ref held */
+	unsigned int mapped;	/* at the fork: pages mapped */
+	unsigned int same;	/* at the end: still the pages of the fork */
+	size_t bad;		/* at the end: first byte not @buf's pattern */
+	int err;
+	struct completion looked, go, done;
+};
+
+struct diopin_fork *diopin_fork(struct kunit *test, struct diopin_buf *buf,
+				unsigned int n);
+void diopin_fork_end(struct kunit *test, struct diopin_fork *f);
+/* How many of @pages[0..n) are the child's pages of the fork. */
+unsigned int diopin_fork_shares(const struct diopin_fork *f,
+				struct page **pages);
+/* The child, at the end: every page its own of the fork, bytes unchanged. */
+void diopin_fork_expect_child(struct kunit *test, struct diopin_fork *f);
+
 /* ---- iterators over a buffer ---- */
 
 enum diopin_iter_type {
@@ -137,6 +166,13 @@ void diopin_expect_pins(struct kunit *test, const struct diopin_snap *base,
  * later, from a workqueue).
  */
 void diopin_wait_released(struct kunit *test, const struct diopin_snap *base);
+
+/*
+ * Wait (up to 5 s) until none of @pages (NULL entries skipped) is pinned,
+ * for pages whose baseline is not known: how many still are.
+ */
+unsigned int diopin_wait_unpinned(struct page **pages, unsigned int n);
+
 /* Expect the dirty bit of every page in @base's folios to be @dirty. */
 void diopin_expect_dirty(struct kunit *test, const struct diopin_snap *base,
 			 bool dirty, const char *when);
@@ -282,15 +318,18 @@ struct diopin_dio_opts {
 	unsigned int fail_nth;
 	bool failed;
 	/*
-	 * async on a blk-mq device (null_blk): the device's queue is held
-	 * (quiesced) through the call and in_flight, so the I/O can complete
-	 * only after the submitter returned; a call that waits for its own
-	 * completion is released by a 10 s timer, and is not "later".
+	 * On a blk-mq device (null_blk) the device's queue is held (quiesced)
+	 * through the call and in_flight, so the I/O can complete only after
+	 * in_flight: async, after the submitter returned (a call that waits
+	 * for its own completion is released by a 10 s timer and is not
+	 * "later"); sync, the call runs in a thread of its own, in the test's
+	 * mm, and in_flight runs here while it waits (in_flight waits for
+	 * what it needs the call to have done, pins for instance).
 	 */
 	bool hold;
 	/*
-	 * async: it returned -EIOCBQUEUED and had not completed by then (with
-	 * hold: and the queue was still held through in_flight)
+	 * in_flight ran with the I/O submitted and not completed (async: the
+	 * call returned -EIOCBQUEUED; with hold: the queue held through it)
 	 */
 	bool later;
 	/* called while such an I/O is in flight, before waiting for it */

@@ -15,8 +15,10 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_struct.h>
+#include <linux/kthread.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -205,6 +207,85 @@ static bool diopin_hold_end(struct diopin_hold *h)
 	return held;
 }
 
+/* The call itself: ->read_iter() or ->write_iter() of @kiocb's file. */
+static ssize_t diopin_dio_call(struct kiocb *kiocb, int rw, struct iov_iter *iter)
+{
+	struct file *file = kiocb->ki_filp;
+	ssize_t ret;
+
+	if (rw == READ)
+		return file->f_op->read_iter(kiocb, iter);
+	if (S_ISREG(file_inode(file)->i_mode))
+		file_start_write(file);
+	ret = file->f_op->write_iter(kiocb, iter);
+	if (S_ISREG(file_inode(file)->i_mode))
+		file_end_write(file);
+	return ret;
+}
+
+/*
+ * A sync call whose device is held: it waits inside the call for a
+ * completion that cannot come before the queue is released, so it runs
+ * in a thread of its own, in the test's mm, while in_flight runs here.
+ */
+struct diopin_sync_call {
+	struct kiocb *kiocb;
+	int rw;
+	struct iov_iter *iter;
+	struct mm_struct *mm;
+	struct completion done;
+	ssize_t ret;
+};
+
+static int diopin_sync_call_fn(void *arg)
+{
+	struct diopin_sync_call *c = arg;
+
+	kthread_use_mm(c->mm);
+	c->ret = diopin_dio_call(c->kiocb, c->rw, c->iter);
+	kthread_unuse_mm(c->mm);
+	mmput(c->mm);
+	complete(&c->done);
+	return 0;
+}
+
+/*
+ * Sync, held: start the call in its thread, run in_flight (which waits
+ * for what it needs the call to have done), release the queue, join.
+ */
+static ssize_t diopin_dio_held_sync(struct diopin_aio *aio, int rw,
+				    struct iov_iter *iter, struct diopin_hold *hold,
+				    struct diopin_dio_opts *o)
+{
+	struct diopin_sync_call *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	struct task_struct *task;
+	ssize_t ret;
+
+	if (!c)
+		return -ENOMEM;
+	*c = (struct diopin_sync_call){ .kiocb = &aio->kiocb, .rw = rw, .iter = iter,
+					.mm = current->mm };
+	init_completion(&c->done);
+	mmget(c->mm);
+	task = kthread_run(diopin_sync_call_fn, c, "diopin-sync-dio");
+	if (IS_ERR(task)) {
+		mmput(c->mm);
+		kfree(c);
+		return PTR_ERR(task);
+	}
+	if (o->in_flight)
+		o->in_flight(o->arg);
+	o->later = !completion_done(&c->done) && !atomic_read(&hold->released);
+	if (!diopin_hold_end(hold))
+		o->later = false;
+	/* One that never returns is a failure, not a hang: @c stays allocated. */
+	if (!wait_for_completion_timeout(&c->done, 10 * HZ))
+		return -ETIMEDOUT;
+	ret = c->ret;
+	kfree(c);
+	return ret;
+}
+
 ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 		      struct iov_iter *iter, bool async,
 		      struct diopin_dio_opts *o)
@@ -215,7 +296,7 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 
 	if (!aio)
 		return -ENOMEM;
-	if (async && o && o->hold) {
+	if (o && o->hold) {
 		hold = diopin_hold_start(file);
 		if (IS_ERR(hold)) {
 			kfree(aio);
@@ -228,19 +309,16 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 	if (async) {
 		init_completion(&aio->done);
 		aio->kiocb.ki_complete = diopin_aio_complete;
+	} else if (hold) {
+		ret = diopin_dio_held_sync(aio, rw, iter, hold, o);
+		if (ret != -ETIMEDOUT)
+			kfree(aio);
+		return ret;
 	}
 	/* Armed for the call alone: nothing of the fixture's can fail. */
 	if (o && o->fail_nth)
 		diopin_fail_nth_swap(o->fail_nth);
-	if (rw == WRITE) {
-		if (S_ISREG(file_inode(file)->i_mode))
-			file_start_write(file);
-		ret = file->f_op->write_iter(&aio->kiocb, iter);
-		if (S_ISREG(file_inode(file)->i_mode))
-			file_end_write(file);
-	} else {
-		ret = file->f_op->read_iter(&aio->kiocb, iter);
-	}
+	ret = diopin_dio_call(&aio->kiocb, rw, iter);
 	if (o && o->fail_nth)
 		o->failed = !diopin_fail_nth_swap(0);
 	/* Held: only the timer can have let the device complete it yet. */

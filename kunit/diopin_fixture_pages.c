@@ -112,6 +112,20 @@ void diopin_wait_released(struct kunit *test, const struct diopin_snap *base)
 	}
 }
 
+unsigned int diopin_wait_unpinned(struct page **pages, unsigned int n)
+{
+	unsigned long deadline = jiffies + 5 * HZ;
+	unsigned int k, pinned;
+
+	do {
+		for (k = 0, pinned = 0; k < n; k++)
+			pinned += pages[k] && folio_maybe_dma_pinned(page_folio(pages[k]));
+		if (pinned)
+			usleep_range(1000, 2000);
+	} while (pinned && time_before(jiffies, deadline));
+	return pinned;
+}
+
 void diopin_expect_dirty(struct kunit *test, const struct diopin_snap *base,
 			 bool dirty, const char *when)
 {

@@ -11,6 +11,8 @@
 #include <linux/mman.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
+#include <linux/shmem_fs.h>
+#include <linux/highmem.h>
 #include <kunit/test.h>
 
 #include "internal.h"	/* mm/internal.h: try_grab_folio() */
@@ -517,6 +519,159 @@ static void gup_fast_only_walks_present_ptes(struct kunit *test)
 #endif
 }
 
+/* ---- a read-only pin of a page shared copy-on-write ---- */
+
+enum unshare_call {
+	UNSHARE_PIN,		/* pin_user_pages() under mmap_read_lock */
+	UNSHARE_PIN_FAST,	/* pin_user_pages_fast() */
+	UNSHARE_EXTRACT,	/* iov_iter_extract_pages(), ITER_SOURCE UBUF */
+	UNSHARE_GET,		/* get_user_pages_fast(): FOLL_GET */
+};
+
+struct unshare_case {
+	const char *desc;
+	enum unshare_call call;
+	unsigned int flags;	/* FOLL_LONGTERM */
+	bool file;		/* a MAP_PRIVATE file page, not anon shared with a child */
+	bool unshares;		/* the pin takes a page of the caller's own */
+};
+
+#define UNSHARE_PAGES	2
+
+static const struct unshare_case unshare_cases[] = {
+	{ .desc = "pin_user_pages, anon shared with a forked child", .call = UNSHARE_PIN,
+	  .unshares = true },
+	{ .desc = "pin_user_pages_fast, anon shared with a forked child",
+	  .call = UNSHARE_PIN_FAST, .unshares = true },
+	{ .desc = "iov_iter_extract_pages ITER_SOURCE, anon shared with a forked child",
+	  .call = UNSHARE_EXTRACT, .unshares = true },
+	{ .desc = "get_user_pages_fast, anon shared with a forked child: the shared page",
+	  .call = UNSHARE_GET },
+	{ .desc = "pin_user_pages FOLL_LONGTERM, MAP_PRIVATE file page", .call = UNSHARE_PIN,
+	  .flags = FOLL_LONGTERM, .file = true, .unshares = true },
+	{ .desc = "pin_user_pages_fast FOLL_LONGTERM, MAP_PRIVATE file page",
+	  .call = UNSHARE_PIN_FAST, .flags = FOLL_LONGTERM, .file = true, .unshares = true },
+	{ .desc = "pin_user_pages, MAP_PRIVATE file page: the page-cache page",
+	  .call = UNSHARE_PIN, .file = true },
+};
+
+KUNIT_ARRAY_PARAM_DESC(unshare, unshare_cases, desc);
+
+/* A shmem file holding @buf-to-be's pattern, mapped MAP_PRIVATE (read faults). */
+static struct diopin_buf *unshare_private_file(struct kunit *test)
+{
+	struct file *file = shmem_file_setup("diopin-gup", UNSHARE_PAGES * PAGE_SIZE, 0);
+	void *kbuf = kunit_kmalloc(test, UNSHARE_PAGES * PAGE_SIZE, GFP_KERNEL);
+	struct diopin_buf *buf;
+	loff_t pos = 0;
+	u32 seed = 0x5eed;
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "shmem_file_setup(): %ld", PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
+	KUNIT_ASSERT_NOT_NULL(test, kbuf);
+	diopin_pattern_fill(kbuf, UNSHARE_PAGES * PAGE_SIZE, 0, seed);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, UNSHARE_PAGES * PAGE_SIZE, &pos),
+			(ssize_t)(UNSHARE_PAGES * PAGE_SIZE));
+	buf = diopin_buf_user_map(test, UNSHARE_PAGES, file, MAP_PRIVATE);
+	buf->seed = seed;
+	for (pos = 0; pos < UNSHARE_PAGES; pos++)
+		KUNIT_ASSERT_FALSE_MSG(test, PageAnon(buf->pages[pos]),
+				       "page %lld of the private mapping is not the page cache's",
+				       pos);
+	return buf;
+}
+
+/* Take the row's reference or pin on @buf's pages, owned by an action. */
+static void unshare_take(struct kunit *test, const struct unshare_case *c,
+			 struct diopin_buf *buf, struct page **pages)
+{
+	const struct diopin_seg seg = { 0, UNSHARE_PAGES * PAGE_SIZE };
+	struct diopin_pins *held;
+	struct iov_iter iter;
+	size_t off0;
+	int k;
+
+	switch (c->call) {
+	case UNSHARE_GET:
+		KUNIT_ASSERT_EQ(test, get_user_pages_fast((unsigned long)buf->uaddr,
+							  UNSHARE_PAGES, 0, pages),
+				UNSHARE_PAGES);
+		for (k = 0; k < UNSHARE_PAGES; k++)
+			KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test,
+									   gup_put_page_action,
+									   pages[k]));
+		break;
+	case UNSHARE_EXTRACT:
+		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
+		KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pages, seg.len,
+							  UNSHARE_PAGES, &off0, &held),
+				(ssize_t)seg.len);
+		break;
+	default:
+		KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call == UNSHARE_PIN_FAST ?
+						   GUP_PIN_FAST : GUP_PIN, buf->uaddr,
+						   UNSHARE_PAGES, c->flags, pages, &held),
+				UNSHARE_PAGES);
+	}
+}
+
+/*
+ * Guards: mm/gup.c's read-only pin of a page the caller does not own
+ * alone: gup_must_unshare() (mm/internal.h) in follow_page_pte() and
+ * GUP-fast (gup_fast_pte_range() refuses, the slow path runs), then
+ * handle_mm_fault(FAULT_FLAG_UNSHARE) -> do_wp_page() copies: an
+ * anonymous page shared with a forked child (not PageAnonExclusive), and,
+ * for FOLL_LONGTERM only, a page-cache page in a MAP_PRIVATE mapping
+ * (is_cow_mapping()). The pinned page is then a copy exclusive to the
+ * caller (PageAnon, PageAnonExclusive), the one it maps, with the same
+ * bytes; the page it shared is not pinned, and the child keeps its own
+ * page and bytes. FOLL_GET and a short-term pin of a file page take the
+ * shared page itself (gup_must_unshare()'s early returns).
+ */
+static void gup_read_only_pin_unshares(struct kunit *test)
+{
+	const struct unshare_case *c = test->param_value;
+	struct diopin_buf *buf;
+	struct diopin_fork *child = NULL;
+	struct page *pages[UNSHARE_PAGES], *now[UNSHARE_PAGES];
+	struct page *shared[UNSHARE_PAGES];
+	unsigned int k;
+
+	if (c->file) {
+		buf = unshare_private_file(test);
+	} else {
+		buf = diopin_buf_user(test, UNSHARE_PAGES, DIOPIN_UMAP_PREFAULT);
+		child = diopin_fork(test, buf, UNSHARE_PAGES);
+		KUNIT_ASSERT_EQ_MSG(test, diopin_fork_shares(child, buf->pages), UNSHARE_PAGES,
+				    "pages the fork shared with the child");
+	}
+	memcpy(shared, buf->pages, sizeof(shared));
+	unshare_take(test, c, buf, pages);
+	diopin_user_pages(test, (unsigned long)buf->uaddr, UNSHARE_PAGES, now);
+	for (k = 0; k < UNSHARE_PAGES; k++) {
+		void *kaddr = kmap_local_page(pages[k]);
+		size_t bad = diopin_pattern_mismatch(kaddr, PAGE_SIZE, k * PAGE_SIZE, buf->seed);
+
+		kunmap_local(kaddr);
+		KUNIT_EXPECT_EQ_MSG(test, bad, PAGE_SIZE, "page %u's bytes, at byte %zu", k, bad);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, now[k], pages[k],
+					"page %u: the page taken is not the one mapped", k);
+		KUNIT_EXPECT_EQ_MSG(test, pages[k] != shared[k], c->unshares,
+				    "page %u: %s", k, c->unshares ?
+				    "the pin took the shared page" : "the shared page was copied");
+		KUNIT_EXPECT_EQ_MSG(test, folio_maybe_dma_pinned(page_folio(pages[k])),
+				    c->call != UNSHARE_GET, "page %u taken", k);
+		if (!c->unshares)
+			continue;
+		KUNIT_EXPECT_TRUE_MSG(test, PageAnon(pages[k]) && PageAnonExclusive(pages[k]),
+				      "page %u: the pinned copy is not anonymous and exclusive", k);
+		KUNIT_EXPECT_FALSE_MSG(test, folio_maybe_dma_pinned(page_folio(shared[k])),
+				       "page %u: the shared page is pinned", k);
+	}
+	if (child)
+		diopin_fork_expect_child(test, child);
+}
+
 /* ---- error paths ---- */
 
 struct hole_case {
@@ -608,6 +763,7 @@ static struct kunit_case diopin_gup_cases[] = {
 	KUNIT_CASE(gup_pinned_page_needs_cow_for_dma),
 	KUNIT_CASE(gup_fast_only_walks_present_ptes),
 	KUNIT_CASE(gup_referenced_page_needs_no_cow),
+	KUNIT_CASE_PARAM(gup_read_only_pin_unshares, unshare_gen_params),
 	KUNIT_CASE_PARAM(gup_pins_up_to_hole, hole_gen_params),
 	KUNIT_CASE(gup_unpin_user_pages_skips_null),
 	{}

@@ -396,9 +396,9 @@ static void extract_stops_at_hole(struct kunit *test)
 	struct diopin_snap *before, *beyond;
 	struct page *pages[4];
 	struct page **pp = pages;
+	struct diopin_pins *held;
 	struct iov_iter iter;
 	size_t off0;
-	ssize_t got;
 
 	diopin_buf_punch(test, buf, c->hole);
 	before = diopin_snap_take(test, buf->pages, c->hole);
@@ -406,17 +406,14 @@ static void extract_stops_at_hole(struct kunit *test)
 	diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf, &seg, 1);
 
 	if (c->hole) {
-		got = iov_iter_extract_pages(&iter, &pp, 4 * PAGE_SIZE, 4, 0, &off0);
-		if (got > 0)
-			diopin_pins_hold(test, pages, DIV_ROUND_UP(got, PAGE_SIZE));
-		KUNIT_ASSERT_EQ(test, got, (ssize_t)(c->hole * PAGE_SIZE));
+		KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * PAGE_SIZE, 4,
+							  &off0, &held),
+				(ssize_t)(c->hole * PAGE_SIZE));
 		diopin_expect_pins(test, before, 1, "pinned up to the hole");
 		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * PAGE_SIZE);
 	}
-	got = iov_iter_extract_pages(&iter, &pp, 4 * PAGE_SIZE, 4, 0, &off0);
-	if (got > 0)
-		diopin_pins_hold(test, pages, DIV_ROUND_UP(got, PAGE_SIZE));
-	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
+	KUNIT_EXPECT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * PAGE_SIZE, 4, &off0,
+						  &held), (ssize_t)-EFAULT);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), (4 - c->hole) * PAGE_SIZE);
 	diopin_expect_pins(test, beyond, 0, "pages past the hole");
 }

@@ -62,12 +62,7 @@ struct race {
 	struct diopin_snap *snap;
 	/* seen in flight */
 	unsigned int pinned, landed;
-	/* the fork's child */
-	struct completion child_done;
-	pid_t child;
-	unsigned int child_mapped, child_shared;
-	size_t child_bad;
-	int child_err;
+	struct diopin_fork *child;
 	/* the unmap */
 	int unmap_ret;
 };
@@ -159,56 +154,12 @@ static void race_polled_read_completes_when_polled(struct kunit *test)
 
 /* ---- fork ---- */
 
-/*
- * The child of the fork, a user-mode thread with a copy of the parent's
- * address space (dup_mm()): which pages back its buffer, and what is in
- * them. It must not return (that would mean user mode), so it exits.
- */
-static int race_child(void *arg)
-{
-	struct race *r = arg;
-	unsigned long uaddr = (unsigned long)r->buf->uaddr;
-	void *kbuf = kmalloc(NPAGES * PAGE_SIZE, GFP_KERNEL);
-	struct page *page;
-	unsigned int k;
-
-	for (k = 0; k < NPAGES; k++) {
-		if (get_user_pages_fast(uaddr + k * PAGE_SIZE, 1, 0, &page) != 1)
-			continue;
-		r->child_mapped++;
-		r->child_shared += page == r->buf->pages[k];
-		put_page(page);
-	}
-	if (!kbuf)
-		r->child_err = -ENOMEM;
-	else if (copy_from_user(kbuf, r->buf->uaddr, NPAGES * PAGE_SIZE))
-		r->child_err = -EFAULT;
-	else
-		r->child_bad = diopin_pattern_mismatch(kbuf, NPAGES * PAGE_SIZE, 0, r->buf->seed);
-	kfree(kbuf);
-	complete(&r->child_done);
-	do_exit(0);
-}
-
-/* In flight: fork, and let the child look before the read is polled. */
+/* In flight: fork (the child notes its pages), then look at the parent's. */
 static void race_fork_in_flight(void *arg)
 {
 	struct race *r = arg;
-	/*
-	 * A fork: no CLONE_VM, so copy_mm() duplicates the address space
-	 * (user_mode_thread() and kernel_thread() would share it).
-	 */
-	struct kernel_clone_args args = {
-		.flags = CLONE_UNTRACED,
-		.exit_signal = SIGCHLD,
-		.fn = race_child,
-		.fn_arg = r,
-	};
 
-	init_completion(&r->child_done);
-	r->child = kernel_clone(&args);
-	if (r->child > 0)
-		wait_for_completion(&r->child_done);
+	r->child = diopin_fork(r->test, r->buf, NPAGES);
 	race_look(r);
 }
 
@@ -235,15 +186,11 @@ static void race_fork_while_read_pinned(struct kunit *test)
 	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
 	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_fork_in_flight, true),
 			(ssize_t)(NPAGES * PAGE_SIZE));
-	KUNIT_ASSERT_GT_MSG(test, r.child, 0, "fork (kernel_clone()) failed");
+	KUNIT_ASSERT_NOT_NULL(test, r.child);
 	race_expect_in_flight(test, &r);
-	KUNIT_EXPECT_EQ(test, r.child_err, 0);
-	KUNIT_EXPECT_EQ_MSG(test, r.child_mapped, NPAGES, "pages mapped in the child");
-	KUNIT_EXPECT_EQ_MSG(test, r.child_shared, 0,
+	KUNIT_EXPECT_EQ_MSG(test, diopin_fork_shares(r.child, r.buf->pages), 0,
 			    "child pages that are the parent's pinned pages (shared COW, not copied)");
-	KUNIT_EXPECT_EQ_MSG(test, r.child_bad, (size_t)(NPAGES * PAGE_SIZE),
-			    "the child's copy differs from the parent's bytes before the read at byte %zu",
-			    r.child_bad);
+	diopin_fork_expect_child(test, r.child);
 
 	diopin_wait_released(test, r.snap);
 	diopin_expect_pins(test, r.snap, 0, "after the read, the child gone");

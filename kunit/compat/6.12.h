@@ -73,7 +73,7 @@ static inline int diopin_mknod(const char *path, dev_t dev)
  * parent and looks the name up itself (lookup_one_len()); vfs_mkdir()
  * returns an int.
  */
-static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
+static inline int diopin_dirop(struct dentry *parent, const char *name, bool mkdir)
 {
 	struct inode *dir = d_inode(parent);
 	struct dentry *dentry;
@@ -82,30 +82,25 @@ static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
 	inode_lock_nested(dir, I_MUTEX_PARENT);
 	dentry = lookup_one_len(name, parent, strlen(name));
 	err = PTR_ERR_OR_ZERO(dentry);
-	if (!err) {
+	if (!err && mkdir)
 		err = vfs_mkdir(&nop_mnt_idmap, dir, dentry, 0755);
+	else if (!err)
+		err = d_really_is_positive(dentry) ?
+		      vfs_rmdir(&nop_mnt_idmap, dir, dentry) : -ENOENT;
+	if (!IS_ERR(dentry))
 		dput(dentry);
-	}
 	inode_unlock(dir);
 	return err;
 }
 
+static inline int diopin_mkdir_at(struct dentry *parent, const char *name)
+{
+	return diopin_dirop(parent, name, true);
+}
+
 static inline int diopin_rmdir_at(struct dentry *parent, const char *name)
 {
-	struct inode *dir = d_inode(parent);
-	struct dentry *dentry;
-	int err;
-
-	inode_lock_nested(dir, I_MUTEX_PARENT);
-	dentry = lookup_one_len(name, parent, strlen(name));
-	err = PTR_ERR_OR_ZERO(dentry);
-	if (!err) {
-		err = d_really_is_positive(dentry) ?
-		      vfs_rmdir(&nop_mnt_idmap, dir, dentry) : -ENOENT;
-		dput(dentry);
-	}
-	inode_unlock(dir);
-	return err;
+	return diopin_dirop(parent, name, false);
 }
 
 /* inode->i_state, read once: a plain field in 6.12. */
