@@ -1,30 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_bench: what pinning costs, measured in the kernel.
- *
- * The conversion to FOLL_PIN was merged on "no obvious regressions" from
- * light fio runs. These cases put numbers on it, side by side:
- *
- *   - pin_user_pages_fast() + unpin_user_pages() against
- *     get_user_pages_fast() + put_page(), per page, in batches of 1, 16
- *     and 512 pages of already-faulted memory (where the arch has no
- *     GUP-fast, UML, both take GUP's slow path: the case says so);
- *   - iov_iter_extract_pages() of one page per call on a UBUF iterator
- *     (pins) against a BVEC iterator over the same pages (borrows), and
- *     UBUF with up to 512 pages a call on its own;
- *   - O_DIRECT reads and writes of 1 MiB on brd through block/fops.c from
- *     user memory (pinned; the call also allocates its bio_vec array, and
- *     a read dirties the pages: both timed on their own too) and from
- *     kernel pages in a BVEC iterator (borrowed), against the ceiling of a
- *     page-by-page memcpy() between scattered pages, the way brd copies.
- *
- * The two figures of a comparison are timed interleaved (A B B A A B ...),
- * BENCH_RUNS runs each after BENCH_WARMUP untimed runs, so drift hits both
- * alike; each "bench:" line gives the median, the quartiles (the spread)
- * and min and max, which scripts/bench turns into a table and JSON. Every
- * case also checks that the work was done (the bytes each read brought
- * back) and that each page is back at its baseline refcount and pin state.
- * All cases are slow: `make`/`make test` filter them out, `make bench`
+ * diopin_bench: what pinning costs, measured in the kernel. The conversion to
+ * FOLL_PIN was merged on "no obvious regressions" from light fio runs; these
+ * cases put numbers on it, side by side: pin against get per page,
+ * iov_iter_extract_pages() on UBUF (pins) against BVEC (borrows), 1 MiB
+ * O_DIRECT on brd from user memory (pinned) against kernel pages in a BVEC
+ * (borrowed), with a page-by-page memcpy() as the ceiling.
+ * The two figures of a comparison are timed interleaved (A B B A A B ...:
+ * neither always runs first), BENCH_RUNS runs each after BENCH_WARMUP untimed
+ * runs, so drift hits both alike; each "bench:" line gives the median, the
+ * quartiles (the spread), min and max, which scripts/bench turns into a table
+ * and JSON. Every case also checks that the work was done (the bytes each read
+ * brought back) and that each page is back at its baseline refcount and pin
+ * state. All cases are slow: `make`/`make test` filter them out, `make bench`
  * runs them.
  */
 #include <linux/blkdev.h>
@@ -45,6 +33,7 @@
 #define BENCH_PAGES	512	/* user buffer of the GUP and extract cases */
 #define BENCH_REPS	4	/* passes over that buffer per timed run */
 #define BENCH_DIO_PAGES	256	/* 1 MiB per O_DIRECT call: one bio on 4K pages */
+#define BENCH_DIO_BYTES	(BENCH_DIO_PAGES * PAGE_SIZE)
 #define BENCH_BDEV	5	/* /dev/ram5 */
 #define BENCH_PART_REPS	64	/* the parts are short: many per timed run */
 
@@ -75,8 +64,7 @@ static void bench_run(struct kunit *test, struct bench_fig *f, unsigned int i)
 	KUNIT_ASSERT_EQ_MSG(test, f->fn(f->ctx), 0, "%s: run %u failed", f->metric, i);
 	ns = max_t(u64, ktime_get_ns() - t0, 1);
 	/* per page in ps, or MB/s (bytes per us) */
-	f->v[i] = f->bytes ? div64_u64((u64)f->bytes * 1000, ns) :
-			     div64_u64(ns * 1000, f->units);
+	f->v[i] = f->bytes ? div64_u64((u64)f->bytes * 1000, ns) : div64_u64(ns * 1000, f->units);
 	cond_resched();
 }
 
@@ -89,56 +77,34 @@ static void bench_report(struct kunit *test, struct bench_fig *f)
 		   f->v[BENCH_RUNS - 1], BENCH_RUNS);
 }
 
-/* Time one figure on its own. */
-static void bench_measure(struct kunit *test, struct bench_fig *f)
+/* Time @a on its own (@b NULL) or interleaved with @b: A B B A A B B A ... */
+static void bench_measure(struct kunit *test, struct bench_fig *a, struct bench_fig *b)
 {
-	unsigned int i;
+	struct bench_fig *f[2] = { a, b };
+	unsigned int i, j, n = b ? 2 : 1;
 
 	for (i = 0; i < BENCH_WARMUP; i++)
-		KUNIT_ASSERT_EQ_MSG(test, f->fn(f->ctx), 0, "%s: warm-up failed", f->metric);
+		for (j = 0; j < n; j++)
+			KUNIT_ASSERT_EQ_MSG(test, f[j]->fn(f[j]->ctx), 0, "%s: warm-up failed",
+					    f[j]->metric);
 	for (i = 0; i < BENCH_RUNS; i++)
-		bench_run(test, f, i);
-	bench_report(test, f);
-}
-
-/*
- * Time two figures interleaved, A B B A A B B A ...: neither always runs
- * first, and a drift of the machine's speed hits both.
- */
-static void bench_measure_pair(struct kunit *test, struct bench_fig *a,
-			       struct bench_fig *b)
-{
-	struct bench_fig *order[2];
-	unsigned int i;
-
-	for (i = 0; i < BENCH_WARMUP; i++) {
-		KUNIT_ASSERT_EQ_MSG(test, a->fn(a->ctx), 0, "%s: warm-up failed", a->metric);
-		KUNIT_ASSERT_EQ_MSG(test, b->fn(b->ctx), 0, "%s: warm-up failed", b->metric);
-	}
-	for (i = 0; i < BENCH_RUNS; i++) {
-		order[0] = i % 2 ? b : a;
-		order[1] = i % 2 ? a : b;
-		bench_run(test, order[0], i);
-		bench_run(test, order[1], i);
-	}
-	bench_report(test, a);
-	bench_report(test, b);
+		for (j = 0; j < n; j++)
+			bench_run(test, f[(i + j) % n], i);
+	for (j = 0; j < n; j++)
+		bench_report(test, f[j]);
 }
 
 /* A bio_vec per page of @buf, built once and reused by every timed run. */
 static struct bio_vec *bench_bvecs(struct kunit *test, struct diopin_buf *buf)
 {
-	struct bio_vec *bv;
+	struct bio_vec *bv = kunit_kmalloc_array(test, buf->npages, sizeof(*bv), GFP_KERNEL);
 	unsigned int k;
 
-	bv = kunit_kmalloc_array(test, buf->npages, sizeof(*bv), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, bv);
 	for (k = 0; k < buf->npages; k++)
 		bvec_set_page(&bv[k], buf->pages[k], PAGE_SIZE, 0);
 	return bv;
 }
-
-/* ---- pin vs get ---- */
 
 struct gup_ctx {
 	struct diopin_buf *buf;
@@ -192,18 +158,19 @@ static void gup_batch_desc(const unsigned int *batch, char *desc)
 KUNIT_ARRAY_PARAM(gup_batch, gup_batches, gup_batch_desc);
 
 /*
- * Per-page cost of a pin and its unpin against a reference and its put,
- * on the same faulted pages. Afterwards every page is at its baseline.
+ * Per-page cost of pin_user_pages_fast() + unpin_user_pages() against
+ * get_user_pages_fast() + put_page(), in batches of 1, 16 and 512 pages of
+ * the same already-faulted memory (where the arch has no GUP-fast, UML, both
+ * take GUP's slow path: the case says so). Afterwards every page is at its
+ * baseline.
  */
 static void bench_gup_pin_vs_get(struct kunit *test)
 {
 	struct gup_ctx c = { .batch = *(const unsigned int *)test->param_value };
-	struct bench_fig pin = { .fn = bench_pin_unpin, .ctx = &c,
-				 .units = BENCH_REPS * BENCH_PAGES };
-	struct bench_fig get = { .fn = bench_get_put, .ctx = &c,
-				 .units = BENCH_REPS * BENCH_PAGES };
-	struct diopin_snap *base;
 	char mpin[48], mget[48];
+	struct bench_fig pin = { mpin, bench_pin_unpin, &c, BENCH_REPS * BENCH_PAGES };
+	struct bench_fig get = { mget, bench_get_put, &c, BENCH_REPS * BENCH_PAGES };
+	struct diopin_snap *base;
 
 	c.buf = diopin_buf_user(test, BENCH_PAGES, DIOPIN_UMAP_PREFAULT);
 	c.pages = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*c.pages), GFP_KERNEL);
@@ -211,16 +178,11 @@ static void bench_gup_pin_vs_get(struct kunit *test)
 	base = diopin_snap_take(test, c.buf->pages, BENCH_PAGES);
 	if (!IS_ENABLED(CONFIG_HAVE_GUP_FAST))
 		kunit_info(test, "bench: note no GUP-fast on this arch: the _fast calls take GUP's slow path\n");
-
 	snprintf(mpin, sizeof(mpin), "gup.pin_unpin.batch%u", c.batch);
 	snprintf(mget, sizeof(mget), "gup.get_put.batch%u", c.batch);
-	pin.metric = mpin;
-	get.metric = mget;
-	bench_measure_pair(test, &pin, &get);
+	bench_measure(test, &pin, &get);
 	diopin_expect_pins(test, base, 0, "after the pin and get runs");
 }
-
-/* ---- iov_iter_extract_pages(): UBUF pins, BVEC borrows ---- */
 
 struct extract_ctx {
 	struct diopin_buf *buf;
@@ -245,8 +207,7 @@ static int bench_extract(void *p)
 		else
 			iov_iter_bvec(&iter, ITER_DEST, c->bvec, BENCH_PAGES, len);
 		while (iov_iter_count(&iter)) {
-			got = iov_iter_extract_pages(&iter, &c->pages, len,
-						     c->maxpages, 0, &off);
+			got = iov_iter_extract_pages(&iter, &c->pages, len, c->maxpages, 0, &off);
 			if (got <= 0)
 				return got ? got : -EFAULT;
 			n = DIV_ROUND_UP(off + got, PAGE_SIZE);
@@ -265,13 +226,9 @@ static int bench_extract(void *p)
  */
 static void bench_extract_ubuf_vs_bvec(struct kunit *test)
 {
-	struct extract_ctx u = { .maxpages = 1, .user = true };
-	struct extract_ctx b = { .maxpages = 1 };
-	struct extract_ctx batch = { .maxpages = BENCH_PAGES, .user = true };
-	struct bench_fig fu = { "extract.ubuf", bench_extract, &u,
-				BENCH_REPS * BENCH_PAGES };
-	struct bench_fig fb = { "extract.bvec", bench_extract, &b,
-				BENCH_REPS * BENCH_PAGES };
+	struct extract_ctx u = { .maxpages = 1, .user = true }, b, batch;
+	struct bench_fig fu = { "extract.ubuf", bench_extract, &u, BENCH_REPS * BENCH_PAGES };
+	struct bench_fig fb = { "extract.bvec", bench_extract, &b, BENCH_REPS * BENCH_PAGES };
 	struct bench_fig fbatch = { "extract.ubuf.batch512", bench_extract, &batch,
 				    BENCH_REPS * BENCH_PAGES };
 	struct diopin_snap *base;
@@ -280,19 +237,15 @@ static void bench_extract_ubuf_vs_bvec(struct kunit *test)
 	u.pages = kunit_kmalloc_array(test, BENCH_PAGES, sizeof(*u.pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, u.pages);
 	b = u;
-	b.maxpages = 1;
 	b.user = false;
 	b.bvec = bench_bvecs(test, u.buf);
 	batch = u;
 	batch.maxpages = BENCH_PAGES;
 	base = diopin_snap_take(test, u.buf->pages, BENCH_PAGES);
-
-	bench_measure_pair(test, &fu, &fb);
-	bench_measure(test, &fbatch);
+	bench_measure(test, &fu, &fb);
+	bench_measure(test, &fbatch, NULL);
 	diopin_expect_pins(test, base, 0, "after the extraction runs");
 }
-
-/* ---- O_DIRECT on brd: pinned UBUF vs borrowed BVEC, memcpy ceiling ---- */
 
 struct dio_ctx {
 	struct file *file;
@@ -301,8 +254,6 @@ struct dio_ctx {
 	int rw;
 	bool user;
 };
-
-#define BENCH_DIO_BYTES	(BENCH_DIO_PAGES * PAGE_SIZE)
 
 static int bench_dio(void *p)
 {
@@ -371,15 +322,14 @@ static int bench_memcpy_pages(void *p)
 	return 0;
 }
 
-/* Expect the @len bytes of @buf (user or kernel) to be @seed's pattern. */
+/* Expect the BENCH_DIO_BYTES of @buf (user or kernel) to be @seed's pattern. */
 static void bench_expect_read(struct kunit *test, struct diopin_buf *buf,
 			      u32 seed, const char *what)
 {
 	size_t bad;
 
 	if (buf->kind == DIOPIN_BUF_USER) {
-		diopin_expect_user_bytes(test, buf->uaddr, BENCH_DIO_BYTES, 0, seed,
-					 false);
+		diopin_expect_user_bytes(test, buf->uaddr, BENCH_DIO_BYTES, 0, seed, false);
 		return;
 	}
 	bad = diopin_pattern_mismatch(buf->vaddr, BENCH_DIO_BYTES, 0, seed);
@@ -388,13 +338,11 @@ static void bench_expect_read(struct kunit *test, struct diopin_buf *buf,
 }
 
 /*
- * 1 MiB O_DIRECT writes, then reads, on /dev/ram5 through
- * blkdev_write_iter() and blkdev_read_iter(), from pinned user memory and
- * borrowed kernel pages, interleaved; the reads go into buffers of their
- * own, and both must bring back what the device holds (the user write
- * source's bytes, written last). Also timed on their own: the bio_vec
- * array the UBUF call allocates, the dirtying of a UBUF read, and the
- * ceiling: a page-by-page memcpy() between scattered pages, as brd copies.
+ * 1 MiB O_DIRECT writes, then reads, on /dev/ram5 through blkdev_write_iter()
+ * and blkdev_read_iter(), from pinned user memory and borrowed kernel pages,
+ * interleaved; the reads, into buffers of their own, must both bring back the
+ * user write source's bytes (written last). Also timed on their own: the
+ * UBUF call's bio_vec array, a UBUF read's dirtying, and the memcpy() ceiling.
  */
 static void bench_dio_bdev(struct kunit *test)
 {
@@ -402,7 +350,7 @@ static void bench_dio_bdev(struct kunit *test)
 		[READ] = { "dio.bdev.read.bvec", "dio.bdev.read.ubuf" },
 		[WRITE] = { "dio.bdev.write.bvec", "dio.bdev.write.ubuf" },
 	};
-	struct dio_ctx uw = {}, kw = {}, ur, kr;
+	struct dio_ctx uw = { .user = true }, kw = {}, ur, kr;
 	struct diopin_buf *kbuf, *kdst, *udst;
 	struct diopin_snap *ubase, *rbase;
 	struct bench_fig fu, fk;
@@ -414,7 +362,6 @@ static void bench_dio_bdev(struct kunit *test)
 	udst = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
 	kbuf = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BENCH_DIO_PAGES);
 	kdst = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BENCH_DIO_PAGES);
-	uw.user = true;
 	kw.file = uw.file;
 	kw.bvec = bench_bvecs(test, kbuf);
 	ur = uw;
@@ -423,7 +370,6 @@ static void bench_dio_bdev(struct kunit *test)
 	kr.bvec = bench_bvecs(test, kdst);
 	ubase = diopin_snap_take(test, uw.ubuf->pages, BENCH_DIO_PAGES);
 	rbase = diopin_snap_take(test, udst->pages, BENCH_DIO_PAGES);
-
 	for (rw = WRITE; rw >= READ; rw--) {
 		struct dio_ctx *u = rw == WRITE ? &uw : &ur;
 		struct dio_ctx *k = rw == WRITE ? &kw : &kr;
@@ -432,7 +378,7 @@ static void bench_dio_bdev(struct kunit *test)
 		k->rw = rw;
 		fu = (struct bench_fig){ metric[rw][1], bench_dio, u, 0, BENCH_DIO_BYTES };
 		fk = (struct bench_fig){ metric[rw][0], bench_dio, k, 0, BENCH_DIO_BYTES };
-		bench_measure_pair(test, &fu, &fk);
+		bench_measure(test, &fu, &fk);
 		/* Reads then find the user source's bytes on the device. */
 		if (rw == WRITE)
 			KUNIT_ASSERT_EQ(test, bench_dio(&uw), 0);
@@ -442,21 +388,17 @@ static void bench_dio_bdev(struct kunit *test)
 	diopin_expect_pins(test, ubase, 0, "write source after the runs");
 	diopin_expect_pins(test, rbase, 0, "read destination after the runs");
 	diopin_clear_dirty(rbase);
-
-	parts.ubuf = udst;
-	parts.src = kbuf->pages;
-	parts.dst = kdst->pages;
+	parts = (struct parts_ctx){ udst, kbuf->pages, kdst->pages };
 	/* Per page of a 1 MiB call, to set beside the UBUF call's cost. */
 	fu = (struct bench_fig){ "dio.part.bvec_alloc", bench_bvec_alloc, &parts,
 				 BENCH_PART_REPS * BENCH_DIO_PAGES };
-	bench_measure(test, &fu);
+	bench_measure(test, &fu, NULL);
 	fu = (struct bench_fig){ "dio.part.read_dirty", bench_dirty, &parts,
 				 BENCH_PART_REPS * BENCH_DIO_PAGES };
-	bench_measure(test, &fu);
+	bench_measure(test, &fu, NULL);
 	diopin_clear_dirty(rbase);
-	fu = (struct bench_fig){ "memcpy", bench_memcpy_pages, &parts, 0,
-				 BENCH_DIO_BYTES };
-	bench_measure(test, &fu);
+	fu = (struct bench_fig){ "memcpy", bench_memcpy_pages, &parts, 0, BENCH_DIO_BYTES };
+	bench_measure(test, &fu, NULL);
 	bench_expect_read(test, kdst, kbuf->seed, "the memcpy()");
 }
 

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_bio: the block half of the Direct-I/O pinning conversion.
- *
- * bio_iov_iter_get_pages() on iov_iter_extract_pages() and BIO_PAGE_PINNED
- * (David Howells, 2023), bio_release_pages(), the same-page merge that must
- * drop its extra pin, the should_dirty / bio_check_pages_dirty() dance Al
- * Viro asked about, and passthrough mapping with blk_rq_map_user_iov().
- * Bios are aimed at brd (/dev/ram0); passthrough requests at null_blk.
+ * diopin_bio: the block half of the Direct-I/O pinning conversion (David
+ * Howells, 2023): bio_iov_iter_get_pages() on iov_iter_extract_pages() and
+ * BIO_PAGE_PINNED, bio_release_pages(), the same-page merge's extra pin,
+ * should_dirty / bio_check_pages_dirty(), and blk_rq_map_user_iov()
+ * passthrough. Bios go to brd (/dev/ram0); passthrough requests to null_blk.
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
-#include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mman.h>
@@ -23,8 +20,6 @@
 #include "diopin_fixture.h"
 
 #define BUF_PAGES	8
-
-/* ---- fixtures: a brd bdev, bios released by KUnit actions ---- */
 
 static struct block_device *bio_test_bdev(struct kunit *test)
 {
@@ -46,8 +41,7 @@ static struct bio *bio_test_alloc(struct kunit *test, struct block_device *bdev,
 	struct bio *bio = bio_alloc(bdev, nr_vecs, op, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, bio);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, bio_test_put_action, bio));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, bio_test_put_action, bio));
 	return bio;
 }
 
@@ -59,18 +53,8 @@ static void bio_test_release(struct kunit *test, struct bio *bio, bool mark_dirt
 	bio_put(bio);
 }
 
-/* The bio now belongs to someone else (bio_check_pages_dirty()). */
-static void bio_test_give_away(struct kunit *test, struct bio *bio)
-{
-	kunit_remove_action(test, bio_test_put_action, bio);
-}
-
-/*
- * Walk the bio page by page and expect, at each logical byte position of
- * @buf, the page the buffer has there. Returns the bytes walked.
- */
-static size_t bio_expect_pages(struct kunit *test, struct bio *bio,
-			       struct diopin_buf *buf,
+/* Walk the bio by page, expecting @buf's page at each logical byte; returns bytes walked. */
+static size_t bio_expect_pages(struct kunit *test, struct bio *bio, struct diopin_buf *buf,
 			       const struct diopin_seg *segs, unsigned int nsegs)
 {
 	struct bvec_iter_all iter;
@@ -105,11 +89,11 @@ static size_t bio_expect_pages(struct kunit *test, struct bio *bio,
 	return walked;
 }
 
-/* Every distinct page under the segments, each once. */
-static unsigned int seg_pages(struct diopin_buf *buf,
-			      const struct diopin_seg *segs, unsigned int nsegs,
-			      struct page **out)
+/* Snapshot the pages under @segs: once each if same-page segments merge, else per segment. */
+static struct diopin_snap *seg_snap(struct kunit *test, struct diopin_buf *buf,
+				    const struct diopin_seg *segs, unsigned int nsegs)
 {
+	struct page *out[BUF_PAGES * 4];
 	unsigned int i, n = 0, k, j;
 
 	for (i = 0; i < nsegs; i++) {
@@ -117,10 +101,6 @@ static unsigned int seg_pages(struct diopin_buf *buf,
 			continue;
 		for (k = segs[i].off / PAGE_SIZE;
 		     k <= (segs[i].off + segs[i].len - 1) / PAGE_SIZE; k++) {
-			/*
-			 * A kernel that merges same-page segments holds one pin
-			 * per page; one that does not, one per segment on it.
-			 */
 			for (j = 0; DIOPIN_BIO_MERGES_SAME_PAGE && j < n &&
 			     out[j] != buf->pages[k]; j++)
 				;
@@ -128,10 +108,8 @@ static unsigned int seg_pages(struct diopin_buf *buf,
 				out[n++] = buf->pages[k];
 		}
 	}
-	return n;
+	return diopin_snap_take(test, out, n);
 }
-
-/* ---- bio_iov_iter_get_pages() ---- */
 
 struct get_case {
 	const char *desc;
@@ -164,45 +142,36 @@ KUNIT_ARRAY_PARAM_DESC(get, get_cases, desc);
 /*
  * Guards: bio_iov_iter_get_pages(): BIO_PAGE_PINNED set iff
  * iov_iter_extract_will_pin(); __bio_iov_iter_get_pages() placing the right
- * pages at the right offsets; before v7.0, bio_iov_add_folio()'s "if
- * (same_page && BIO_PAGE_PINNED) unpin_user_folio(folio, 1)" leaving a
- * merged page with exactly one pin, from v7.0 one bvec and one pin per
- * segment (DIOPIN_BIO_MERGES_SAME_PAGE); and bio_release_pages() returning
- * every page to its baseline.
+ * pages at the right offsets; bio_iov_add_folio()'s "if (same_page &&
+ * BIO_PAGE_PINNED) unpin_user_folio(folio, 1)" leaving a merged page exactly
+ * one pin before v7.0, one bvec and one pin per segment from v7.0
+ * (DIOPIN_BIO_MERGES_SAME_PAGE); bio_release_pages() restoring every page.
  */
 static void bio_get_pages_pins_or_borrows(struct kunit *test)
 {
 	const struct get_case *c = test->param_value;
 	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
 	struct block_device *bdev = bio_test_bdev(test);
-	struct page *distinct[BUF_PAGES * 4];
 	struct diopin_snap *snap;
 	struct diopin_buf *buf;
 	struct iov_iter iter;
 	struct bio *bio;
 	size_t total;
-	unsigned int n;
 
 	buf = user ? diopin_buf_user(test, BUF_PAGES, DIOPIN_UMAP_PREFAULT) :
 		     diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BUF_PAGES);
-	total = diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf,
-				  c->segs, c->nsegs);
-	n = seg_pages(buf, c->segs, c->nsegs, distinct);
-	snap = diopin_snap_take(test, distinct, n);
-
+	total = diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf, c->segs, c->nsegs);
+	snap = seg_snap(test, buf, c->segs, c->nsegs);
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_WRITE);
 	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
-
 	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
 	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
 	if (c->bvecs)
 		KUNIT_EXPECT_EQ(test, bio->bi_vcnt,
 				DIOPIN_BIO_MERGES_SAME_PAGE ? c->bvecs : c->nsegs);
-	KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs, c->nsegs),
-			total);
+	KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs, c->nsegs), total);
 	diopin_expect_pins(test, snap, user ? 1 : 0, "in the bio");
-
 	bio_test_release(test, bio, false);
 	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
 	diopin_expect_dirty(test, snap, false, "after bio_release_pages(bio, false)");
@@ -211,9 +180,8 @@ static void bio_get_pages_pins_or_borrows(struct kunit *test)
 /*
  * Guards: the ITER_BVEC branch of bio_iov_iter_get_pages() and
  * bio_iov_bvec_set(): the bio borrows the caller's bvec array as it is (no
- * copy, no pins, BIO_CLONED), and the iterator advances by the bio size.
- * bi_vcnt is the array's length before v7.0 and 0 after it (see
- * DIOPIN_BVEC_SET_SETS_VCNT).
+ * copy, no pins, BIO_CLONED), the iterator advances by the bio size; bi_vcnt
+ * is the array's length before v7.0, 0 from v7.0 (DIOPIN_BVEC_SET_SETS_VCNT).
  */
 static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 {
@@ -233,10 +201,8 @@ static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 	caller = iter.bvec;
 	bio = bio_test_alloc(test, bdev, 0, REQ_OP_WRITE);
 	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
-
 	KUNIT_EXPECT_PTR_EQ(test, (const struct bio_vec *)bio->bi_io_vec, caller);
-	KUNIT_EXPECT_EQ(test, bio->bi_vcnt,
-			DIOPIN_BVEC_SET_SETS_VCNT ? ARRAY_SIZE(segs) : 0);
+	KUNIT_EXPECT_EQ(test, bio->bi_vcnt, DIOPIN_BVEC_SET_SETS_VCNT ? ARRAY_SIZE(segs) : 0);
 	KUNIT_EXPECT_TRUE(test, bio_flagged(bio, BIO_CLONED));
 	KUNIT_EXPECT_FALSE(test, bio_flagged(bio, BIO_PAGE_PINNED));
 	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
@@ -247,8 +213,6 @@ static void bio_get_pages_bvec_borrows_array(struct kunit *test)
 	diopin_expect_dirty(test, snap, false, "borrowed pages after release");
 }
 
-/* ---- bio_release_pages() ---- */
-
 struct release_case {
 	const char *desc;
 	bool user;		/* pinned user pages, else a KVEC bio */
@@ -258,11 +222,24 @@ struct release_case {
 static const struct release_case release_cases[] = {
 	{ .desc = "pinned bio, mark_dirty=false", .user = true, .mark_dirty = false },
 	{ .desc = "pinned bio, mark_dirty=true", .user = true, .mark_dirty = true },
-	{ .desc = "unpinned (KVEC) bio, mark_dirty=true touches nothing", .user = false,
-	  .mark_dirty = true },
+	{ .desc = "unpinned (KVEC) bio, mark_dirty=true touches nothing", .mark_dirty = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(release, release_cases, desc);
+
+/* A read bio over all of @buf, built by bio_iov_iter_get_pages() from a @type iterator. */
+static struct bio *bio_read_into(struct kunit *test, struct block_device *bdev,
+				 struct diopin_buf *buf, enum diopin_iter_type type)
+{
+	const struct diopin_seg seg = { 0, buf->npages * PAGE_SIZE };
+	struct iov_iter iter;
+	struct bio *bio;
+
+	diopin_iter_build(test, &iter, type, ITER_DEST, buf, &seg, 1);
+	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
+	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
+	return bio;
+}
 
 /*
  * Guards: bio_release_pages()'s BIO_PAGE_PINNED test and
@@ -272,41 +249,33 @@ KUNIT_ARRAY_PARAM_DESC(release, release_cases, desc);
 static void bio_release_pages_unpins_and_dirties(struct kunit *test)
 {
 	const struct release_case *c = test->param_value;
-	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct block_device *bdev = bio_test_bdev(test);
 	struct diopin_snap *snap;
 	struct diopin_buf *buf;
-	struct iov_iter iter;
 	struct bio *bio;
 
 	buf = c->user ? diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT) :
 			diopin_buf_kernel(test, DIOPIN_BUF_PAGES, 4);
 	snap = diopin_snap_take(test, buf->pages, 4);
-	diopin_iter_build(test, &iter, c->user ? DIOPIN_UBUF : DIOPIN_KVEC,
-			  ITER_DEST, buf, &seg, 1);
-	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
-	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
+	bio = bio_read_into(test, bdev, buf, c->user ? DIOPIN_UBUF : DIOPIN_KVEC);
 	diopin_expect_dirty(test, snap, false, "before release");
-
 	bio_test_release(test, bio, c->mark_dirty);
 	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
-	diopin_expect_dirty(test, snap, c->user && c->mark_dirty,
-			    "after bio_release_pages()");
+	diopin_expect_dirty(test, snap, c->user && c->mark_dirty, "after bio_release_pages()");
 	diopin_clear_dirty(snap);
 }
 
 /*
- * Guards: the nr_pages arithmetic of __bio_release_pages() on large
- * folios: a segment that starts mid-page and spans three pages of a folio
- * is unpinned three times, not once and not four times.
+ * Guards: the nr_pages arithmetic of __bio_release_pages() on large folios:
+ * a segment from mid-page over three pages of a folio is unpinned three
+ * times, not once and not four times.
  */
 static void bio_release_large_folio_per_page(struct kunit *test)
 {
 	struct block_device *bdev = bio_test_bdev(test);
 	struct diopin_buf *buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 8);
 	struct folio *folio = buf->folio;
-	struct page *pinned[4] = { buf->pages[1], buf->pages[2], buf->pages[3],
-				   buf->pages[6] };
+	struct page *pinned[4] = { buf->pages[1], buf->pages[2], buf->pages[3], buf->pages[6] };
 	struct diopin_snap *snap = diopin_snap_take(test, pinned, 4);
 	struct bio *bio;
 
@@ -316,115 +285,68 @@ static void bio_release_large_folio_per_page(struct kunit *test)
 					      PAGE_SIZE + PAGE_SIZE / 2));
 	/* Page 6 alone, a separate bvec. */
 	KUNIT_ASSERT_TRUE(test, bio_add_folio(bio, folio, 512, 6 * PAGE_SIZE + 1024));
-	/*
-	 * One pin per page covered, as bio_iov_iter_get_pages() would take,
-	 * owned by the bio (its action releases them) from the moment taken.
-	 */
+	/* One pin per page, as bio_iov_iter_get_pages() takes; owned by the bio's action. */
 	KUNIT_ASSERT_EQ(test, 0, try_grab_folio(folio, 4, FOLL_PIN));
 	bio_set_flag(bio, BIO_PAGE_PINNED);
 	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 4);
 	diopin_expect_pins(test, snap, 1, "four pages pinned");
-
 	bio_test_release(test, bio, false);
 	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 0);
 	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
 }
 
-/* ---- bio_set_pages_dirty() / bio_check_pages_dirty() ---- */
-
-static struct bio *bio_read_into_user(struct kunit *test, struct diopin_buf *buf,
-				      unsigned int npages)
-{
-	const struct diopin_seg seg = { 0, npages * PAGE_SIZE };
-	struct block_device *bdev = bio_test_bdev(test);
-	struct iov_iter iter;
-	struct bio *bio;
-
-	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
-	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
-	KUNIT_ASSERT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
-	return bio;
-}
-
 /*
  * Guards: bio_set_pages_dirty() dirtying every folio, and the fast path of
- * bio_check_pages_dirty(): when every folio is still dirty, release at
- * once (synchronously, without re-dirtying) and put the bio.
+ * bio_check_pages_dirty(): every folio still dirty, so release at once
+ * (synchronously, no work item, no re-dirty) and put the bio.
  */
 static void bio_check_pages_dirty_releases_at_once(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	struct bio *bio = bio_read_into_user(test, buf, 4);
+	struct bio *bio = bio_read_into(test, bio_test_bdev(test), buf, DIOPIN_UBUF);
 
+	KUNIT_ASSERT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
 	diopin_expect_dirty(test, snap, false, "before bio_set_pages_dirty()");
 	bio_set_pages_dirty(bio);
 	diopin_expect_dirty(test, snap, true, "after bio_set_pages_dirty()");
 	diopin_expect_pins(test, snap, 1, "in the bio");
-
-	bio_test_give_away(test, bio);
+	kunit_remove_action(test, bio_test_put_action, bio);	/* now bio_check_pages_dirty()'s */
 	bio_check_pages_dirty(bio);
-	/* No work was needed: the pins are gone now, not later. */
 	diopin_expect_pins(test, snap, 0, "right after bio_check_pages_dirty()");
 	diopin_expect_dirty(test, snap, true, "after bio_check_pages_dirty()");
 	diopin_clear_dirty(snap);
 }
 
-static bool bio_wait_unpinned(const struct diopin_snap *snap, unsigned long timeout)
-{
-	unsigned long deadline = jiffies + timeout;
-	unsigned int i;
-
-	for (;;) {
-		for (i = 0; i < snap->n; i++)
-			if (folio_maybe_dma_pinned(page_folio(snap->s[i].page)))
-				break;
-		if (i == snap->n)
-			return true;
-		if (time_after(jiffies, deadline))
-			return false;
-		usleep_range(1000, 2000);
-	}
-}
-
 /*
- * Guards: the deferred path of bio_check_pages_dirty() and bio_dirty_fn():
- * when a folio was cleaned while the read was in flight (written back
- * under us), the bio goes to the work item, which re-dirties every folio
- * and unpins it. Without it, the data the read brought in could be lost.
+ * Guards: the deferred path of bio_check_pages_dirty() and bio_dirty_fn(): a
+ * folio cleaned (written back) while the read was in flight sends the bio to
+ * the work item, which re-dirties every folio and unpins it, or the data read
+ * could be lost. bio_dirty_work is a static work item on a system workqueue
+ * (which one changed between releases): wait for it to release the pins.
  */
 static void bio_check_pages_dirty_redirties_later(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	struct bio *bio = bio_read_into_user(test, buf, 4);
+	struct bio *bio = bio_read_into(test, bio_test_bdev(test), buf, DIOPIN_UBUF);
 
+	KUNIT_ASSERT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
 	bio_set_pages_dirty(bio);
-	/* "Writeback" cleaned page 2 meanwhile. */
-	folio_clear_dirty(page_folio(buf->pages[2]));
-
-	bio_test_give_away(test, bio);
+	folio_clear_dirty(page_folio(buf->pages[2]));	/* "writeback" meanwhile */
+	kunit_remove_action(test, bio_test_put_action, bio);	/* now bio_check_pages_dirty()'s */
 	bio_check_pages_dirty(bio);
-	/*
-	 * bio_dirty_work is a static work item on a system workqueue (which
-	 * one changed between releases): wait for it to release the pins.
-	 */
-	KUNIT_EXPECT_TRUE_MSG(test, bio_wait_unpinned(snap, 5 * HZ),
+	KUNIT_EXPECT_TRUE_MSG(test, !diopin_wait_unpinned(buf->pages, 4),
 			      "the deferred release did not run within 5 s");
-
 	diopin_expect_dirty(test, snap, true, "after the deferred re-dirty");
 	diopin_expect_pins(test, snap, 0, "after the deferred release");
 	diopin_clear_dirty(snap);
 }
 
-/* ---- a real read through brd ---- */
-
 /*
- * Guards: the whole read path of a pinned bio: submit_bio_wait() moves
- * the bytes written earlier on brd into the pinned user pages (they are the
- * pages the user mapping sees), then bio_release_pages(bio, true) leaves
- * them dirty and unpinned.
+ * Guards: a pinned bio's whole read path through brd: submit_bio_wait() moves
+ * the bytes written earlier into the pinned pages (those the user mapping
+ * sees), then bio_release_pages(bio, true) leaves them dirty and unpinned.
  */
 static void bio_read_into_pinned_user_pages(struct kunit *test)
 {
@@ -433,15 +355,13 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
 	u32 seed = buf->seed ^ 0x5a5a5a5a;
 	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
+	u8 *kbuf = kunit_kmalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
 	struct iov_iter iter;
 	struct bio *bio;
-	u8 *kbuf;
 
-	kbuf = kunit_kmalloc(test, 4 * PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
 	diopin_pattern_fill(kbuf, 4 * PAGE_SIZE, 0, seed);
 	diopin_bdev_rw(test, bdev, REQ_OP_WRITE, 8 * PAGE_SIZE, kbuf, 4 * PAGE_SIZE);
-
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
 	bio = bio_test_alloc(test, bdev, BIO_MAX_VECS, REQ_OP_READ);
 	bio->bi_iter.bi_sector = (8 * PAGE_SIZE) >> SECTOR_SHIFT;
@@ -450,7 +370,6 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, submit_bio_wait(bio), 0);
 	diopin_expect_pins(test, snap, 1, "read done, not yet released");
 	bio_test_release(test, bio, true);
-
 	diopin_expect_pins(test, snap, 0, "after bio_release_pages()");
 	diopin_expect_dirty(test, snap, true, "after bio_release_pages(bio, true)");
 	memset(kbuf, 0, 4 * PAGE_SIZE);
@@ -459,8 +378,6 @@ static void bio_read_into_pinned_user_pages(struct kunit *test)
 			    4 * PAGE_SIZE, "the user mapping does not see the bytes read");
 	diopin_clear_dirty(snap);
 }
-
-/* ---- zone append, on a zoned null_blk ---- */
 
 #define APPEND_MAX_SECTORS	16	/* the device's zone append limit: 8 KiB */
 #define APPEND_MAX		(APPEND_MAX_SECTORS << SECTOR_SHIFT)
@@ -478,40 +395,33 @@ static const struct append_case append_cases[] = {
 	  .nsegs = 1 },
 	{ .desc = "IOVEC: both halves of page 0, then page 1", .type = DIOPIN_IOVEC,
 	  .segs = { { 0, PAGE_SIZE / 2 }, { PAGE_SIZE / 2, PAGE_SIZE / 2 },
-		    { PAGE_SIZE, PAGE_SIZE } },
-	  .nsegs = 3 },
+		    { PAGE_SIZE, PAGE_SIZE } }, .nsegs = 3 },
 };
 
 KUNIT_ARRAY_PARAM_DESC(append, append_cases, desc);
 
 /*
- * Guards: zone append bios from user memory (zonefs, btrfs and zoned XFS
- * write this way): 6.12's __bio_iov_iter_get_pages() adds each folio with
- * bio_iov_add_zone_append_folio() (bio_add_hw_folio() under the zone
- * append limit), which drops the extra pin of a same-page merge as the
- * normal path does (one pin per page; one per segment from v7.0,
- * DIOPIN_BIO_MERGES_SAME_PAGE); the device writes each bio at the zone's
- * write pointer and reports where in bi_sector; bio_release_pages()
- * returns every page to its baseline. Two appends to zone 1: the first
- * lands at its start, the second right after it, and the zone holds the
- * user's bytes twice.
+ * Guards: zone append bios from user memory (as zonefs, btrfs and zoned XFS
+ * write): 6.12's __bio_iov_iter_get_pages() adds each folio with
+ * bio_iov_add_zone_append_folio() (bio_add_hw_folio() under the zone append
+ * limit), which drops a same-page merge's extra pin as the normal path does
+ * (one pin per page; per segment from v7.0, DIOPIN_BIO_MERGES_SAME_PAGE);
+ * the device writes each bio at the zone's write pointer, reported in
+ * bi_sector; bio_release_pages() restores every page. Two appends to zone 1
+ * land at its start and right after; the zone holds the user's bytes twice.
  */
 static void bio_zone_append_lands_at_write_pointer(struct kunit *test)
 {
 	const struct append_case *c = test->param_value;
-	struct block_device *bdev =
-		file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
+	struct block_device *bdev = file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
 	struct diopin_buf *buf = diopin_buf_user(test, 2, DIOPIN_UMAP_PREFAULT);
-	struct page *distinct[4];
-	struct diopin_snap *snap;
+	struct diopin_snap *snap = seg_snap(test, buf, c->segs, c->nsegs);
 	struct iov_iter iter;
 	unsigned int round;
 	struct bio *bio;
 	size_t total;
 	u8 *kbuf;
 
-	snap = diopin_snap_take(test, distinct,
-				seg_pages(buf, c->segs, c->nsegs, distinct));
 	for (round = 0; round < 2; round++) {
 		total = diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf,
 					  c->segs, c->nsegs);
@@ -522,8 +432,7 @@ static void bio_zone_append_lands_at_write_pointer(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, bio_flagged(bio, BIO_PAGE_PINNED));
 		KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, total);
 		KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 0);
-		KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs,
-						       c->nsegs), total);
+		KUNIT_EXPECT_EQ(test, bio_expect_pages(test, bio, buf, c->segs, c->nsegs), total);
 		diopin_expect_pins(test, snap, 1, "in the zone append bio");
 		KUNIT_ASSERT_EQ(test, submit_bio_wait(bio), 0);
 		KUNIT_EXPECT_EQ_MSG(test, bio->bi_iter.bi_sector,
@@ -559,22 +468,20 @@ KUNIT_ARRAY_PARAM_DESC(append_cap, append_cap_cases, desc);
 
 /*
  * Guards: the zone append limit in 6.12's bio_iov_iter_get_pages()
- * (DIOPIN_BIO_CAPS_ZONE_APPEND): a user iterator larger than the limit
- * fills the bio up to it, bio_add_hw_folio() refuses the next folio
- * (bio_iov_add_zone_append_folio(): -EINVAL, which ends the loop with the
- * bio non-empty: 0), the pages not added are unpinned at once
- * (bio_release_page()) and the iterator reverted to just after the bio;
- * a BVEC iterator's bio gets bi_size min(count, limit) in
- * bio_iov_bvec_set() and the iterator advances by that. 7.2.13 leaves the
- * limit to the submitter (bio_split_zone_append() refuses to split): the
- * bio takes all 16 KiB. Released unsubmitted: every page at baseline.
+ * (DIOPIN_BIO_CAPS_ZONE_APPEND): a larger user iterator fills the bio to it,
+ * bio_add_hw_folio() refuses the next folio (bio_iov_add_zone_append_folio():
+ * -EINVAL, ending the loop with the bio non-empty: 0), the rest is unpinned
+ * at once (bio_release_page()), the iterator reverted to just after the bio;
+ * a BVEC bio gets bi_size min(count, limit) in bio_iov_bvec_set(), the
+ * iterator advancing by that. 7.2.13 leaves the limit to the submitter
+ * (bio_split_zone_append() refuses to split): the bio takes all 16 KiB.
+ * Released unsubmitted: every page at baseline.
  */
 static void bio_zone_append_capped_at_limit(struct kunit *test)
 {
 	const struct append_cap_case *c = test->param_value;
 	bool user = c->type == DIOPIN_UBUF;
-	struct block_device *bdev =
-		file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
+	struct block_device *bdev = file_bdev(diopin_nullb_zoned_open(test, APPEND_MAX_SECTORS));
 	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	size_t taken = DIOPIN_BIO_CAPS_ZONE_APPEND ? APPEND_MAX : seg.len;
 	unsigned int in = taken / PAGE_SIZE;
@@ -592,7 +499,6 @@ static void bio_zone_append_capped_at_limit(struct kunit *test)
 	bio = bio_test_alloc(test, bdev, user ? 4 : 0, REQ_OP_ZONE_APPEND);
 	bio->bi_iter.bi_sector = APPEND_ZONE;
 	KUNIT_ASSERT_EQ(test, diopin_bio_iov_iter_get_pages(bio, &iter), 0);
-
 	KUNIT_EXPECT_EQ(test, bio->bi_iter.bi_size, taken);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len - taken);
 	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
@@ -602,8 +508,6 @@ static void bio_zone_append_capped_at_limit(struct kunit *test)
 	bio_test_release(test, bio, false);
 	diopin_expect_pins(test, inside, 0, "after bio_release_pages()");
 }
-
-/* ---- passthrough: blk_rq_map_user_iov() on a blk-mq queue ---- */
 
 struct map_case {
 	const char *desc;
@@ -622,8 +526,7 @@ static const struct map_case map_cases[] = {
 	  .segs = { { 0, 512 }, { 512, 1024 } }, .nsegs = 2 },
 	{ .desc = "IOVEC write, scattered segments", .type = DIOPIN_IOVEC, .read = false,
 	  .segs = { { 0, PAGE_SIZE }, { 2 * PAGE_SIZE, PAGE_SIZE },
-		    { 5 * PAGE_SIZE, 2 * PAGE_SIZE } },
-	  .nsegs = 3 },
+		    { 5 * PAGE_SIZE, 2 * PAGE_SIZE } }, .nsegs = 3 },
 	{ .desc = "KVEC read (bounced), no pins", .type = DIOPIN_KVEC, .read = true,
 	  .segs = { { 0, 2 * PAGE_SIZE } }, .nsegs = 1 },
 	{ .desc = "BVEC read (mapped as is), no pins", .type = DIOPIN_BVEC, .read = true,
@@ -633,43 +536,33 @@ static const struct map_case map_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(map, map_cases, desc);
 
 /*
- * Guards: block/blk-map.c bio_map_user_iov() (BIO_PAGE_PINNED when the
- * iterator pins, the same-page bio_release_page() in its loop) and
- * blk_rq_unmap_user() (bio_release_pages(bio, read): unpin, and dirty the
- * pages of a read); kernel-backed mappings (bounced KVEC, BVEC) pin
- * nothing.
+ * Guards: passthrough on a blk-mq queue: block/blk-map.c bio_map_user_iov()
+ * (BIO_PAGE_PINNED when the iterator pins, the same-page bio_release_page()
+ * in its loop) and blk_rq_unmap_user() (bio_release_pages(bio, read): unpin,
+ * dirty a read's pages); kernel-backed (bounced KVEC, BVEC) pin nothing.
  */
 static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
 {
 	const struct map_case *c = test->param_value;
 	bool user = c->type == DIOPIN_UBUF || c->type == DIOPIN_IOVEC;
-	struct request *rq = diopin_nullb_rq(test, c->read ?
-						     REQ_OP_DRV_IN : REQ_OP_DRV_OUT);
-	struct page *distinct[BUF_PAGES * 4];
+	struct request *rq = diopin_nullb_rq(test, c->read ? REQ_OP_DRV_IN : REQ_OP_DRV_OUT);
 	struct diopin_snap *snap;
 	struct diopin_buf *buf;
 	struct iov_iter iter;
 	struct bio *bio;
-	unsigned int n;
 
 	if (user) {
 		buf = diopin_buf_user(test, BUF_PAGES, DIOPIN_UMAP_PREFAULT);
 	} else {
-		/*
-		 * Passthrough is issued by a task with an mm (a bounced read is
-		 * copied back only then): give this one an mm too.
-		 */
+		/* Passthrough is issued with an mm (a bounced read is copied back only then). */
 		diopin_buf_user(test, 1, 0);
 		buf = diopin_buf_kernel(test, c->type == DIOPIN_BVEC ?
 					DIOPIN_BUF_FOLIO : DIOPIN_BUF_PAGES, BUF_PAGES);
 	}
 	diopin_iter_build(test, &iter, c->type, c->read ? ITER_DEST : ITER_SOURCE,
 			  buf, c->segs, c->nsegs);
-	n = seg_pages(buf, c->segs, c->nsegs, distinct);
-	snap = diopin_snap_take(test, distinct, n);
-
-	KUNIT_ASSERT_EQ(test, 0, blk_rq_map_user_iov(rq->q, rq, NULL, &iter,
-						     GFP_KERNEL));
+	snap = seg_snap(test, buf, c->segs, c->nsegs);
+	KUNIT_ASSERT_EQ(test, 0, blk_rq_map_user_iov(rq->q, rq, NULL, &iter, GFP_KERNEL));
 	bio = rq->bio;
 	KUNIT_ASSERT_NOT_NULL(test, bio);
 	KUNIT_EXPECT_EQ(test, bio_flagged(bio, BIO_PAGE_PINNED), user);
@@ -683,13 +576,13 @@ static void bio_rq_map_user_pins_until_unmap(struct kunit *test)
 }
 
 /*
- * Guards: the failure path of blk_rq_map_user_iov()/bio_map_user_iov() when
- * the user buffer faults at its first page: -EFAULT, no bio left on the
- * request, nothing pinned. With more than UIO_FASTIOV pages the page array
- * comes from iov_iter_extract_pages() (*pages == NULL): 6.12.117 leaks it
- * (tests/known-bugs: diopin_iov_extract.extract_fault_frees_callee_array
- * shows the leak directly). Mapped 32 times, so that a leak detector sees
- * many objects, not one a stale pointer on a stack could hide.
+ * Guards: blk_rq_map_user_iov()/bio_map_user_iov() when the user buffer faults
+ * at its first page: -EFAULT, no bio left on the request, nothing pinned. Over
+ * UIO_FASTIOV pages iov_iter_extract_pages() allocates the page array
+ * (*pages == NULL), which 6.12.117 leaks (tests/known-bugs;
+ * diopin_iov_extract.extract_fault_frees_callee_array shows it directly).
+ * 32 rounds: a leak detector sees many objects, not one a stale stack
+ * pointer could hide.
  */
 static void bio_rq_map_user_fault_pins_nothing(struct kunit *test)
 {

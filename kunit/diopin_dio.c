@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_dio: what every O_DIRECT path must do, each property one case
- * over the DIO targets it applies to (diopin_target.c: block/fops.c on
- * brd and null_blk, iomap on ext2 and ext4, fs/direct-io.c on vfat) and
- * the buffer shapes it runs: a row is "<target>: <shape>". What only one
- * path does stays in that path's suite (diopin_dio_bdev, _iomap, _legacy).
+ * diopin_dio: what every O_DIRECT path must do, one case per property, its
+ * rows "<target>: <shape>" over the DIO targets it applies to (diopin_target.c:
+ * block/fops.c on brd and null_blk, iomap on ext2 and ext4, fs/direct-io.c on
+ * vfat). What only one path does is in diopin_dio_bdev, _iomap and _legacy.
  */
 #include <linux/delay.h>
 #include <linux/fs.h>
@@ -36,12 +35,10 @@ static const struct diopin_dio_shape roundtrip_shapes[] = {
 	{ .desc = "sync UBUF 64 KiB from byte 512 of the buffer, at 64 KiB",
 	  .type = DIOPIN_UBUF, .npages = 17, .segs = { { 512, 16 * PAGE_SIZE } },
 	  .nsegs = 1, .align = 1024, .pos = SZ_64K },
-	{ .desc = "sync UBUF 1 KiB from byte 512 of the buffer, at 3 KiB",
-	  .type = DIOPIN_UBUF, .npages = 1, .segs = { { 512, 1024 } }, .nsegs = 1,
-	  .align = 1024, .pos = 3072 },
-	{ .desc = "sync IOVEC three segments, two in one page", .type = DIOPIN_IOVEC,
-	  .npages = 3, .segs = { SEG(0, 2), { 2 * PAGE_SIZE, 1024 },
-				 { 2 * PAGE_SIZE + 1024, 1024 } },
+	{ .desc = "sync UBUF 1 KiB from byte 512 of the buffer, at 3 KiB", .type = DIOPIN_UBUF,
+	  .npages = 1, .segs = { { 512, 1024 } }, .nsegs = 1, .align = 1024, .pos = 3072 },
+	{ .desc = "sync IOVEC three segments, two in one page", .type = DIOPIN_IOVEC, .npages = 3,
+	  .segs = { SEG(0, 2), { 2 * PAGE_SIZE, 1024 }, { 2 * PAGE_SIZE + 1024, 1024 } },
 	  .nsegs = 3, .align = 1024 },
 	{ .desc = "sync IOVEC 512-byte segments", .type = DIOPIN_IOVEC, .npages = 2,
 	  .segs = { SEG(0, 1), { PAGE_SIZE, 512 }, { PAGE_SIZE + 512, 512 } },
@@ -52,28 +49,25 @@ static const struct diopin_dio_shape roundtrip_shapes[] = {
 	  .npages = 8 * 41, .segs = SEGS_1M25, .nsegs = 8, .align = 1024 },
 	{ .desc = "async UBUF 64 KiB", .type = DIOPIN_UBUF, .npages = 16,
 	  .segs = { SEG(0, 16) }, .nsegs = 1, .async = true, .align = 1024 },
-	{ .desc = "async IOVEC 320 KiB in eight segments", .type = DIOPIN_IOVEC,
-	  .npages = 8 * 11, .segs = SEGS_320K, .nsegs = 8, .async = true,
-	  .align = 1024 },
-	{ .desc = "async IOVEC 1.25 MiB in eight segments", .type = DIOPIN_IOVEC,
-	  .npages = 8 * 41, .segs = SEGS_1M25, .nsegs = 8, .async = true,
-	  .align = 1024 },
+	{ .desc = "async IOVEC 320 KiB in eight segments", .type = DIOPIN_IOVEC, .npages = 8 * 11,
+	  .segs = SEGS_320K, .nsegs = 8, .async = true, .align = 1024 },
+	{ .desc = "async IOVEC 1.25 MiB in eight segments", .type = DIOPIN_IOVEC, .npages = 8 * 41,
+	  .segs = SEGS_1M25, .nsegs = 8, .async = true, .align = 1024 },
 };
 
 DIOPIN_ROWS(roundtrip, roundtrip_shapes, shape_fits);
 
 /*
  * Guards, per target: the pin (bio_iov_iter_get_pages() under
- * __blkdev_direct_IO_simple(), __blkdev_direct_IO(),
- * __blkdev_direct_IO_async(), iomap_dio_bio_iter(); dio_refill_pages() in
- * fs/direct-io.c), the dirtying of a read's user pages (should_dirty,
- * IOMAP_DIO_DIRTY, dio->should_dirty) and the release at completion
- * (bio_release_pages() or bio_check_pages_dirty() in blkdev_bio_end_io*(),
- * iomap_dio_bio_end_io(), dio_bio_complete()). On null_blk an async call
- * returns -EIOCBQUEUED with the I/O in flight (the queue held through the
- * return) and the device's completion releases the pages; a sync call
- * waits for it (with one CPU, as UML and kunit.py's QEMU run, the
- * completion has released every page when the submitter runs again).
+ * __blkdev_direct_IO_simple(), __blkdev_direct_IO(), __blkdev_direct_IO_async(),
+ * iomap_dio_bio_iter(); fs/direct-io.c dio_refill_pages()), the dirtying of a
+ * read's user pages (should_dirty, IOMAP_DIO_DIRTY, dio->should_dirty) and the
+ * release at completion (bio_release_pages() or bio_check_pages_dirty() in
+ * blkdev_bio_end_io*(), iomap_dio_bio_end_io(), dio_bio_complete()). On null_blk
+ * an async call returns -EIOCBQUEUED, the I/O in flight (queue held through the
+ * return), and the device's completion releases the pages; a sync call waits
+ * (on one CPU, as UML and kunit.py's QEMU run, every page is released by the
+ * time the submitter runs again).
  */
 static void dio_roundtrip(struct kunit *test)
 {
@@ -94,11 +88,11 @@ DIOPIN_ROWS(bvec, bvec_shapes, shape_fits);
 
 /*
  * Guards (Al Viro's review of the conversion: only a read into user memory
- * dirties its pages): should_dirty in block/fops.c (user_backed_iter() &&
- * read), IOMAP_DIO_DIRTY in __iomap_dio_rw(), dio->should_dirty in
- * fs/direct-io.c, and iov_iter_extract_will_pin() (BIO_PAGE_PINNED,
- * dio->is_pinned): an ITER_BVEC read borrows its pages (no ref, no pin)
- * and leaves them clean, sync and async, on every path; the bytes land.
+ * dirties its pages): should_dirty in block/fops.c (user_backed_iter() && read),
+ * IOMAP_DIO_DIRTY in __iomap_dio_rw(), dio->should_dirty in fs/direct-io.c and
+ * iov_iter_extract_will_pin() (BIO_PAGE_PINNED, dio->is_pinned): an ITER_BVEC
+ * read borrows its pages (no ref, no pin) and leaves them clean, sync and async,
+ * on every path; the bytes land.
  */
 static void dio_bvec_read_borrows_and_stays_clean(struct kunit *test)
 {
@@ -111,6 +105,7 @@ static void dio_bvec_read_borrows_and_stays_clean(struct kunit *test)
 	struct diopin_snap *snap = diopin_snap_take(test, dst->pages, shape->npages);
 	struct diopin_dio_opts o = { .hold = later };
 	const loff_t pos = row->t->pos;
+	const struct diopin_seg *seg;
 	struct iov_iter iter;
 	size_t total;
 	unsigned int i;
@@ -126,14 +121,10 @@ static void dio_bvec_read_borrows_and_stays_clean(struct kunit *test)
 			    "the read returned -EIOCBQUEUED before it completed");
 	diopin_expect_pins(test, snap, 0, "bvec pages after the read");
 	diopin_expect_dirty(test, snap, false, "bvec pages after the read");
-	for (i = 0; i < shape->nsegs; i++) {
-		const struct diopin_seg *seg = &shape->segs[i];
-
-		KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(dst->vaddr + seg->off,
-								  seg->len, seg->off,
-								  src->seed),
+	for (i = 0, seg = shape->segs; i < shape->nsegs; i++, seg++)
+		KUNIT_EXPECT_EQ_MSG(test, diopin_pattern_mismatch(dst->vaddr + seg->off, seg->len,
+								  seg->off, src->seed),
 				    seg->len, "segment %u", i);
-	}
 }
 
 /* User-memory reads on the targets that complete later, sync and async. */
@@ -145,20 +136,17 @@ static bool completes_later(const struct diopin_target *t, const void *s)
 DIOPIN_ROWS(cleaned, roundtrip_shapes, completes_later);
 
 /*
- * Does the submission dirty a read's pages (bio_set_pages_dirty()), or
- * only their release at completion? Every async path and iomap dirty at
- * submission; sync, block/fops.c's multi-bio path does,
- * __blkdev_direct_IO_simple() and fs/direct-io.c dirty at release
- * (bio_release_pages(bio, true)).
+ * Are a read's pages dirtied at submission (bio_set_pages_dirty(): every async
+ * path, iomap, and sync block/fops.c's multi-bio path) or only at release
+ * (bio_release_pages(bio, true): __blkdev_direct_IO_simple(), fs/direct-io.c)?
  */
 static bool dirtied_at_submission(const struct diopin_row *row)
 {
 	const struct diopin_dio_shape *shape = row->shape;
 
-	if (shape->async || row->t->path == DIOPIN_PATH_IOMAP)
-		return true;
-	return row->t->path == DIOPIN_PATH_BDEV &&
-	       diopin_shape_bytes(shape) > BIO_MAX_VECS * PAGE_SIZE;
+	return shape->async || row->t->path == DIOPIN_PATH_IOMAP ||
+	       (row->t->path == DIOPIN_PATH_BDEV &&
+		diopin_shape_bytes(shape) > BIO_MAX_VECS * PAGE_SIZE);
 }
 
 struct in_flight {
@@ -167,52 +155,46 @@ struct in_flight {
 	unsigned int pinned, dirty;
 };
 
-static void in_flight_count(struct in_flight *f)
-{
-	unsigned int k;
-
-	f->pinned = 0;
-	f->dirty = 0;
-	for (k = 0; k < f->snap->n; k++) {
-		struct folio *folio = page_folio(f->snap->s[k].page);
-
-		f->pinned += folio_maybe_dma_pinned(folio);
-		f->dirty += folio_test_dirty(folio);
-	}
-}
-
 /*
- * In flight: once the submission has pinned (and, where it does, dirtied)
- * every page (a sync call is still submitting when this runs; the queue
- * is held, so nothing completes meanwhile), count pins and dirty bits,
- * then clean the pages as writeback would.
+ * In flight (a sync call is still submitting; the queue is held, so
+ * nothing completes meanwhile): once the submission has pinned (and, where it
+ * does, dirtied) every page, or after 5 s, count pins and dirty bits, then
+ * clean the pages as writeback would.
  */
 static void clean_in_flight(void *arg)
 {
 	struct in_flight *f = arg;
 	unsigned long deadline = jiffies + 5 * HZ;
+	unsigned int k;
 
-	in_flight_count(f);
-	while ((f->pinned < f->snap->n || (f->want_dirty && f->dirty < f->snap->n)) &&
-	       time_before(jiffies, deadline)) {
+	for (;;) {
+		f->pinned = 0;
+		f->dirty = 0;
+		for (k = 0; k < f->snap->n; k++) {
+			struct folio *folio = page_folio(f->snap->s[k].page);
+
+			f->pinned += folio_maybe_dma_pinned(folio);
+			f->dirty += folio_test_dirty(folio);
+		}
+		if ((f->pinned >= f->snap->n && (!f->want_dirty || f->dirty >= f->snap->n)) ||
+		    time_after_eq(jiffies, deadline))
+			break;
 		usleep_range(1000, 2000);
-		in_flight_count(f);
 	}
 	diopin_clear_dirty(f->snap);
 }
 
 /*
- * Guards the re-dirtying at completion of every read path, sync and
- * async: bio_check_pages_dirty() (block/bio.c: pages found clean are
- * dirtied again from bio_dirty_fn() before they are released) as called
- * from blkdev_bio_end_io_async(), blkdev_bio_end_io(),
- * iomap_dio_bio_end_io() and fs/direct-io.c dio_bio_complete() (async);
- * bio_release_pages(bio, true) from __blkdev_direct_IO_simple() and
- * dio_bio_complete() (sync); and bio_set_pages_dirty() at submission
- * (dirtied_at_submission()). In flight (the device's queue held) every
- * page is pinned, and dirty or clean as the path's submission left it;
- * writeback cleans them there; after the completion every page is dirty
- * again and unpinned, and holds the device's bytes.
+ * Guards the re-dirtying at completion of every read path, sync and async:
+ * bio_check_pages_dirty() (block/bio.c: pages found clean are dirtied again
+ * from bio_dirty_fn() before release) from blkdev_bio_end_io_async(),
+ * blkdev_bio_end_io(), iomap_dio_bio_end_io() and fs/direct-io.c
+ * dio_bio_complete() (async); bio_release_pages(bio, true) from
+ * __blkdev_direct_IO_simple() and dio_bio_complete() (sync); and
+ * bio_set_pages_dirty() at submission (dirtied_at_submission()). In flight
+ * (queue held) every page is pinned, dirty or clean as the submission left it,
+ * and cleaned as by writeback; after completion every page is dirty again,
+ * unpinned, and holds the device's bytes.
  */
 static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
 {
@@ -247,8 +229,6 @@ static void dio_read_cleaned_in_flight_is_dirtied_again(struct kunit *test)
 					 shape->segs[i].len, at, old->seed, false);
 }
 
-/* ---- refused before anything moves ---- */
-
 struct refusal {
 	const char *desc;
 	int rw;
@@ -259,27 +239,23 @@ struct refusal {
 	bool nowait;		/* IOCB_NOWAIT, a dirty page-cache page over the range */
 };
 
+/* one UBUF segment; two IOVEC segments, the second at byte 1 of a page */
+#define UBUF_SEG(off, len)	.type = DIOPIN_UBUF, .segs = { { off, len } }, .nsegs = 1
+#define IOVEC_BYTE1	.type = DIOPIN_IOVEC, .nsegs = 2,	\
+			.segs = { SEG(0, 1), { 2 * PAGE_SIZE + 1, PAGE_SIZE } }
+
 static const struct refusal refusals[] = {
-	{ .desc = "read into byte 1 of a page", .rw = READ, .type = DIOPIN_UBUF,
-	  .segs = { { 1, PAGE_SIZE } }, .nsegs = 1 },
-	{ .desc = "write from byte 1 of a page", .rw = WRITE, .type = DIOPIN_UBUF,
-	  .segs = { { 1, PAGE_SIZE } }, .nsegs = 1 },
-	{ .desc = "read of 100 bytes", .rw = READ, .type = DIOPIN_UBUF,
-	  .segs = { { 0, 100 } }, .nsegs = 1 },
-	{ .desc = "write at file position 100", .rw = WRITE, .type = DIOPIN_UBUF,
-	  .segs = { SEG(0, 1) }, .nsegs = 1, .pos = 100 },
-	{ .desc = "IOVEC read, its second segment at byte 1 of a page", .rw = READ,
-	  .type = DIOPIN_IOVEC, .segs = { SEG(0, 1), { 2 * PAGE_SIZE + 1, PAGE_SIZE } },
-	  .nsegs = 2 },
-	{ .desc = "IOVEC write, its second segment at byte 1 of a page", .rw = WRITE,
-	  .type = DIOPIN_IOVEC, .segs = { SEG(0, 1), { 2 * PAGE_SIZE + 1, PAGE_SIZE } },
-	  .nsegs = 2 },
-	{ .desc = "read at the end of the file", .rw = READ, .type = DIOPIN_UBUF,
-	  .segs = { SEG(0, 1) }, .nsegs = 1, .pos = -1 },
+	{ .desc = "read into byte 1 of a page", .rw = READ, UBUF_SEG(1, PAGE_SIZE) },
+	{ .desc = "write from byte 1 of a page", .rw = WRITE, UBUF_SEG(1, PAGE_SIZE) },
+	{ .desc = "read of 100 bytes", .rw = READ, UBUF_SEG(0, 100) },
+	{ .desc = "write at file position 100", .rw = WRITE, UBUF_SEG(0, PAGE_SIZE), .pos = 100 },
+	{ .desc = "IOVEC read, its second segment at byte 1 of a page", .rw = READ, IOVEC_BYTE1 },
+	{ .desc = "IOVEC write, its second segment at byte 1 of a page", .rw = WRITE, IOVEC_BYTE1 },
+	{ .desc = "read at the end of the file", .rw = READ, UBUF_SEG(0, PAGE_SIZE), .pos = -1 },
 	{ .desc = "NOWAIT read over a dirty page-cache page", .rw = READ,
-	  .type = DIOPIN_UBUF, .segs = { SEG(0, 2) }, .nsegs = 1, .nowait = true },
+	  UBUF_SEG(0, 2 * PAGE_SIZE), .nowait = true },
 	{ .desc = "NOWAIT write over a dirty page-cache page", .rw = WRITE,
-	  .type = DIOPIN_UBUF, .segs = { SEG(0, 2) }, .nsegs = 1, .nowait = true },
+	  UBUF_SEG(0, 2 * PAGE_SIZE), .nowait = true },
 };
 
 /* A refusal issues no I/O: how the device completes does not matter. */
@@ -292,12 +268,8 @@ DIOPIN_ROWS(refused, refusals, refuses);
 
 #define REFUSED_PAGES	4
 
-/*
- * A buffered write (no IOCB_DIRECT) of @old's first page over the bytes
- * already there: a dirty page-cache page, the file's bytes unchanged.
- */
-static void refused_dirty_cache(struct kunit *test, struct file *file,
-				struct diopin_buf *old)
+/* A buffered (no IOCB_DIRECT) rewrite of @old's first page: a dirty page-cache page. */
+static void refused_dirty_cache(struct kunit *test, struct file *file, struct diopin_buf *old)
 {
 	const struct diopin_seg seg = SEG(0, 1);
 	struct iov_iter iter;
@@ -318,7 +290,6 @@ static void refused_dirty_cache(struct kunit *test, struct file *file,
 			      "no dirty page-cache page after the buffered write");
 }
 
-/* What the refused call returns: -EINVAL, 0 at EOF, -EAGAIN for NOWAIT. */
 static ssize_t refused_ret(const struct refusal *r)
 {
 	if (r->nowait)
@@ -329,25 +300,22 @@ static ssize_t refused_ret(const struct refusal *r)
 /*
  * Guards the checks every O_DIRECT path makes before it moves a byte:
  * block/fops.c blkdev_dio_invalid() (position and, on 6.12, the iterator's
- * alignment; from 7.x bio_iov_iter_get_pages() checks each vector's
- * address against the DMA alignment while it extracts, so an IOVEC whose
- * second segment is misaligned is refused part-way: the first segment's
- * pins released) and its EOF check in blkdev_read_iter(); iomap's
- * alignment check in iomap_dio_bio_iter() (6.12: bdev_iter_is_aligned();
- * 7.x per vector, as above), the EOF exit of __iomap_dio_rw() and, for a
- * refused write, that the error reaches the caller over ->iomap_end()'s
- * -ENOTBLK (ext2_iomap_end(), ext4_iomap_end(): "fall back to buffered",
- * tests/known-bugs on 7.x); fs/direct-io.c __blockdev_direct_IO()'s
- * blocksize_mask check and its EOF exit (fail_dio); and IOCB_NOWAIT over a
- * dirty page-cache page: kiocb_write_and_wait() for a read (from
- * blkdev_read_iter(), __iomap_dio_rw(), generic_file_read_iter()),
- * kiocb_invalidate_pages() for a write (blkdev_direct_write(),
- * __iomap_dio_rw(), generic_file_direct_write(); ext2 and ext4 may refuse
- * earlier, in file_modified_flags(), with the same -EAGAIN). A misaligned
- * buffer, length or position is -EINVAL, a read at EOF 0, NOWAIT -EAGAIN;
- * either way the iterator is where it was, no page is pinned or dirtied,
- * the file's bytes are the ones of before and the page cache holds no
- * more pages than before.
+ * alignment; from 7.x bio_iov_iter_get_pages() checks each vector's address
+ * against the DMA alignment as it extracts, so an IOVEC with a misaligned
+ * second segment is refused part-way, the first segment's pins released) and
+ * blkdev_read_iter()'s EOF check; iomap_dio_bio_iter()'s alignment check (6.12:
+ * bdev_iter_is_aligned(); 7.x per vector, as above), __iomap_dio_rw()'s EOF
+ * exit and, for a refused write, the error reaching the caller over
+ * ->iomap_end()'s -ENOTBLK (ext2_iomap_end(), ext4_iomap_end(): "fall back to
+ * buffered", tests/known-bugs on 7.x); fs/direct-io.c __blockdev_direct_IO()'s
+ * blocksize_mask check and EOF exit (fail_dio); IOCB_NOWAIT over a dirty
+ * page-cache page: kiocb_write_and_wait() for a read (blkdev_read_iter(),
+ * __iomap_dio_rw(), generic_file_read_iter()), kiocb_invalidate_pages() for a
+ * write (blkdev_direct_write(), __iomap_dio_rw(), generic_file_direct_write();
+ * ext2 and ext4 may refuse earlier, in file_modified_flags(), same -EAGAIN).
+ * refused_ret(): a misaligned buffer, length or position -EINVAL, a read at EOF
+ * 0, NOWAIT -EAGAIN; the iterator unmoved, no page pinned or dirtied, the
+ * file's bytes and the page cache's page count those of before.
  */
 static void dio_refused_moves_nothing(struct kunit *test)
 {
@@ -372,8 +340,7 @@ static void dio_refused_moves_nothing(struct kunit *test)
 	diopin_clear_dirty(snap);
 	total = diopin_iter_build(test, &iter, r->type, r->rw == READ ? ITER_DEST : ITER_SOURCE,
 				  buf, r->segs, r->nsegs);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, r->rw, pos, &iter, false, &o),
-			refused_ret(r));
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, r->rw, pos, &iter, false, &o), refused_ret(r));
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), total);
 	diopin_expect_pins(test, snap, 0, "after the refused call");
 	diopin_expect_dirty(test, snap, false, "after the refused call");
@@ -382,8 +349,6 @@ static void dio_refused_moves_nothing(struct kunit *test)
 	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 2)->uaddr,
 				 2 * PAGE_SIZE, 0, old->seed, false);
 }
-
-/* ---- a hole in the user buffer ---- */
 
 #define HOLE_PAGES	8
 
@@ -412,15 +377,14 @@ static bool any_target(const struct diopin_target *t, const void *h)
 DIOPIN_ROWS(hole, holes, any_target);
 
 /*
- * What a call whose user buffer has a hole at page @h returns on @t: every
- * path moves the pages before the hole (each builds and submits its bio up
- * to the fault) and releases them; they differ in what they say.
- * block/fops.c returns the bytes moved (-EFAULT at page 0: an empty bio is
- * not submitted). iomap returns -EFAULT however much moved, as ext2 and
- * ext4 do not ask for IOMAP_DIO_PARTIAL. fs/direct-io.c drops the -EFAULT
- * of a read once bytes moved, but writes the zero page from the hole to
- * the end of the blocks get_block() mapped (dio_refill_pages()) and
- * returns -EFAULT (page_errors).
+ * What a call with a hole at user page @c->hole returns on @t: every path
+ * moves and releases the pages before the hole (each submits its bio up to the
+ * fault); they differ in what they say. block/fops.c returns the bytes moved
+ * (-EFAULT at page 0: an empty bio is not submitted); iomap -EFAULT however
+ * much moved (ext2 and ext4 do not ask for IOMAP_DIO_PARTIAL); fs/direct-io.c
+ * drops a read's -EFAULT once bytes moved, but a write writes the zero page
+ * from the hole to the end of the blocks get_block() mapped
+ * (dio_refill_pages()) and returns -EFAULT (page_errors).
  */
 static ssize_t hole_ret(const struct diopin_target *t, const struct hole *c)
 {
@@ -437,17 +401,16 @@ static ssize_t hole_ret(const struct diopin_target *t, const struct hole *c)
 }
 
 /*
- * Guards the partial-pin and fault paths of every O_DIRECT
- * implementation: bio_iov_iter_get_pages() stopping at the hole inside
- * __blkdev_direct_IO_simple(), _async() and iomap_dio_bio_iter() (the
- * pages before it submitted, the -EFAULT after: iomap's bio put with
- * nothing pinned), fs/direct-io.c dio_refill_pages() (the ZERO_PAGE
- * written in place of the faulting buffer, never pinned: "mm: Don't pin
- * ZERO_PAGE", folio_add_pin()), dio_cleanup() and the final unpins; and
- * each path's return value (hole_ret()). Exactly the pages before the hole
- * moved (the device or the user pages changed up to it, the rest as it
- * was, fs/direct-io.c's zeroes aside), read pages before the hole dirty,
- * every page released exactly once, the zero page's refcount unmoved.
+ * Guards the partial-pin and fault paths of every O_DIRECT implementation:
+ * bio_iov_iter_get_pages() stopping at the hole inside
+ * __blkdev_direct_IO_simple(), _async() and iomap_dio_bio_iter() (the pages
+ * before it submitted, the -EFAULT after: iomap's bio put with nothing pinned),
+ * fs/direct-io.c dio_refill_pages() (the ZERO_PAGE written in place of the
+ * faulting buffer, never pinned: "mm: Don't pin ZERO_PAGE", folio_add_pin()),
+ * dio_cleanup() and the final unpins; and each path's return (hole_ret()).
+ * Exactly the pages before the hole moved (device or user pages changed up to
+ * it, the rest as it was, fs/direct-io.c's zeroes aside), read pages before the
+ * hole dirty, each page released exactly once, the zero page's refcount unmoved.
  */
 static void dio_user_hole(struct kunit *test)
 {
@@ -480,7 +443,6 @@ static void dio_user_hole(struct kunit *test)
 	diopin_clear_dirty(snap);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
 			    "the zero page's refcount moved");
-
 	if (c->rw == READ) {
 		diopin_expect_user_bytes(test, buf->uaddr, done, 0, old->seed, false);
 		diopin_expect_user_bytes(test, buf->uaddr + done + PAGE_SIZE,
@@ -494,8 +456,6 @@ static void dio_user_hole(struct kunit *test)
 	diopin_expect_user_bytes(test, chk->uaddr + done, HOLE_PAGES * PAGE_SIZE - done, done,
 				 old->seed, row->t->path == DIOPIN_PATH_LEGACY && c->hole);
 }
-
-/* ---- a write whose source is shared with a forked child ---- */
 
 #define FORK_PAGES	4
 
@@ -511,8 +471,7 @@ DIOPIN_ROWS(fork, fork_shapes, shape_fits);
 struct fork_write {
 	struct diopin_buf *buf;
 	struct diopin_fork *child;
-	/* in flight (targets that complete later) */
-	unsigned int pinned_mine, pinned_child, apart;
+	unsigned int pinned_mine, pinned_child, apart;	/* in flight, if it completes later */
 	bool seen;
 };
 
@@ -533,17 +492,15 @@ static void fork_in_flight(void *arg)
 }
 
 /*
- * Guards: the unsharing of a read-only pin in mm/gup.c (gup_must_unshare()
- * and FAULT_FLAG_UNSHARE through handle_mm_fault(), GUP-fast's refusal of
- * a shared anonymous page) under every O_DIRECT write's
- * iov_iter_extract_pages(): after a real fork (diopin_fork(): the source's
- * anonymous pages shared copy-on-write with the child), a DIO write from
- * the parent pins a page exclusive to the parent, the one it maps, never
- * the page the child shares. On a target that completes later that is
- * seen in flight: the parent's pages pinned, the child's not, the two
- * apart. Afterwards the device holds the parent's bytes, no page is
- * pinned, and the child's pages are the ones it had with the bytes of
- * before.
+ * Guards: the unsharing of a read-only pin in mm/gup.c (gup_must_unshare() and
+ * FAULT_FLAG_UNSHARE through handle_mm_fault(), GUP-fast's refusal of a shared
+ * anonymous page) under every O_DIRECT write's iov_iter_extract_pages(): after
+ * a real fork (diopin_fork(): the source's anonymous pages shared copy-on-write
+ * with the child), a DIO write from the parent pins a page exclusive to the
+ * parent, the one it maps, never the one the child shares. On a target that
+ * completes later that is seen in flight: the parent's pages pinned, the
+ * child's not, the two apart. Afterwards the device holds the parent's bytes,
+ * no page is pinned, and the child keeps its pages with the bytes of before.
  */
 static void dio_write_source_shared_with_child(struct kunit *test)
 {
@@ -562,7 +519,6 @@ static void dio_write_source_shared_with_child(struct kunit *test)
 	w.child = diopin_fork(test, w.buf, FORK_PAGES);
 	KUNIT_ASSERT_EQ_MSG(test, diopin_fork_shares(w.child, w.buf->pages), FORK_PAGES,
 			    "pages the fork shared with the child");
-
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, w.buf, shape->segs, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, row->t->pos, &iter, shape->async, &o),
 			(ssize_t)(FORK_PAGES * PAGE_SIZE));

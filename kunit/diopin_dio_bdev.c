@@ -1,13 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_dio_bdev: what only block/fops.c does (its round trips, async
- * completion and BVEC reads are diopin_dio's rows for it).
- *
- * The raw block device DIO paths (__blkdev_direct_IO_simple() for small
- * sync I/O, __blkdev_direct_IO() for I/O that needs several bios,
- * __blkdev_direct_IO_async() for small async I/O) must move the right
- * bytes, pin user pages for exactly as long as the I/O runs, dirty the
- * pages a read wrote into, and leave every page as it found it.
+ * diopin_dio_bdev: what only block/fops.c does (diopin_dio has its round trips,
+ * async completion and BVEC reads): __blkdev_direct_IO_simple() (small sync),
+ * __blkdev_direct_IO() (several bios) and __blkdev_direct_IO_async() (small
+ * async) must move the right bytes, pin user pages exactly while the I/O runs,
+ * dirty the pages a read wrote into and leave every page as it found it.
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
@@ -18,11 +15,6 @@
 
 #include "diopin_target.h"
 
-static struct file *bdev_test_file(struct kunit *test)
-{
-	return diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
-}
-
 struct flags_case {
 	const char *desc;
 	int ki_flags;
@@ -31,8 +23,7 @@ struct flags_case {
 };
 
 static const struct flags_case flags_cases[] = {
-	{ .desc = "IOCB_NOWAIT, sync 4 KiB (simple path)", .ki_flags = IOCB_NOWAIT,
-	  .npages = 1 },
+	{ .desc = "IOCB_NOWAIT, sync 4 KiB (simple path)", .ki_flags = IOCB_NOWAIT, .npages = 1 },
 	{ .desc = "IOCB_NOWAIT, async 16 KiB (single-bio async path)",
 	  .ki_flags = IOCB_NOWAIT, .async = true, .npages = 4 },
 	{ .desc = "IOCB_ALLOC_CACHE, async 16 KiB (single-bio async path)",
@@ -44,24 +35,23 @@ static const struct flags_case flags_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(flags, flags_cases, desc);
 
 /*
- * Guards: the io_uring kiocb flags of the block DIO paths. IOCB_NOWAIT on
- * the single-bio paths (__blkdev_direct_IO_simple() and
- * __blkdev_direct_IO_async() add REQ_NOWAIT): brd takes nowait bios
- * (BLK_FEAT_NOWAIT), so the I/O runs in full (an I/O that needs several
- * bios is -EAGAIN: diopin_fault.fault_nowait_multi_bio_eagain).
- * IOCB_ALLOC_CACHE (6.12: __blkdev_direct_IO() and __blkdev_direct_IO_async()
- * add REQ_ALLOC_CACHE; bio_alloc_bioset() keeps it only for at most
- * BIO_INLINE_VECS vecs, so the 16 KiB bios come from and go back to the
- * per-CPU bio cache (bio_put_percpu_cache()) and the 1.25 MiB ones are
- * allocated as usual; 7.2 reads no IOCB_ALLOC_CACHE and takes small bios
- * from the cache whatever the flags): recycled bios must not change what
- * is released. A write and a read back, every pin released, the read's
- * pages dirty, the bytes round-trip.
+ * Guards: the io_uring kiocb flags of the block DIO paths. IOCB_NOWAIT on the
+ * single-bio paths (__blkdev_direct_IO_simple() and __blkdev_direct_IO_async()
+ * add REQ_NOWAIT): brd takes nowait bios (BLK_FEAT_NOWAIT), so the I/O runs in
+ * full (an I/O of several bios is -EAGAIN:
+ * diopin_fault.fault_nowait_multi_bio_eagain). IOCB_ALLOC_CACHE (6.12:
+ * __blkdev_direct_IO() and __blkdev_direct_IO_async() add REQ_ALLOC_CACHE,
+ * kept by bio_alloc_bioset() only for at most BIO_INLINE_VECS vecs: the 16 KiB
+ * bios come from and go back to the per-CPU bio cache (bio_put_percpu_cache()),
+ * the 1.25 MiB ones are allocated as usual; 7.2 reads no IOCB_ALLOC_CACHE and
+ * takes small bios from the cache whatever the flags): recycled bios must not
+ * change what is released. A write and a read back: every pin released, the
+ * read's pages dirty, the bytes round-trip.
  */
 static void dio_bdev_iocb_flags(struct kunit *test)
 {
 	const struct flags_case *c = test->param_value;
-	struct file *file = bdev_test_file(test);
+	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
 	struct diopin_buf *src = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
 	struct diopin_buf *dst = diopin_buf_user(test, c->npages, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, c->npages);
@@ -71,12 +61,10 @@ static void dio_bdev_iocb_flags(struct kunit *test)
 	struct iov_iter iter;
 
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, src, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, c->async, &o),
-			(ssize_t)seg.len);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, c->async, &o), (ssize_t)seg.len);
 	diopin_expect_pins(test, ssnap, 0, "after the write");
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, dst, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, c->async, &o),
-			(ssize_t)seg.len);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, READ, 0, &iter, c->async, &o), (ssize_t)seg.len);
 	diopin_expect_pins(test, dsnap, 0, "after the read");
 	diopin_expect_dirty(test, dsnap, true, "after the read");
 	diopin_expect_user_bytes(test, dst->uaddr, seg.len, 0, src->seed, false);
@@ -87,14 +75,13 @@ static void dio_bdev_iocb_flags(struct kunit *test)
 #define SPLIT_PAGES	256	/* 1 MiB: one bio of BIO_MAX_VECS pages */
 
 /*
- * Guards: block/blk-merge.c bio_split_rw() / get_max_io_size(): one async
- * DIO bio of 1 MiB (__blkdev_direct_IO_async(), BIO_MAX_VECS pages) on a
- * device that takes 64 KiB per request is split into 15 clones chained to
- * the parent, which carries the last 64 KiB: 16 requests (part_stat ios,
- * counted per request); the clones share the parent's pinned bvecs and
- * release nothing, the parent's
- * blkdev_bio_end_io_async() runs once, after the last of them, and releases
- * (or check-dirties) every page exactly once. Written, then read back.
+ * Guards: block/blk-merge.c bio_split_rw() / get_max_io_size(): one async DIO
+ * bio of 1 MiB (__blkdev_direct_IO_async(), BIO_MAX_VECS pages) on a device
+ * that takes 64 KiB per request is split into 15 clones chained to the parent,
+ * which carries the last 64 KiB: 16 requests (part_stat ios, counted per
+ * request). The clones share the parent's pinned bvecs and release nothing;
+ * the parent's blkdev_bio_end_io_async() runs once, after the last of them, and
+ * releases (or check-dirties) every page exactly once. Written, then read back.
  */
 static void dio_bdev_split_bio_releases_once(struct kunit *test)
 {
@@ -106,7 +93,6 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 	const unsigned long nreq = SPLIT_PAGES * PAGE_SIZE / NULLB_MAX_IO;
 	struct diopin_dio_opts o = { .hold = true };
 	struct diopin_snap *snap;
-	struct diopin_buf *buf;
 	unsigned long ios;
 	struct iov_iter iter;
 	int rw;
@@ -116,8 +102,8 @@ static void dio_bdev_split_bio_releases_once(struct kunit *test)
 			    "nullb max_sectors (null_blk.max_sectors= in common.args)");
 	for (rw = WRITE; rw >= READ; rw--) {
 		const char *what = rw == READ ? "read" : "write";
+		struct diopin_buf *buf = rw == READ ? dst : src;
 
-		buf = rw == READ ? dst : src;
 		snap = diopin_snap_take(test, buf->pages, SPLIT_PAGES);
 		ios = part_stat_read(bdev, ios[rw == READ ? STAT_READ : STAT_WRITE]);
 		diopin_iter_build(test, &iter, DIOPIN_UBUF, rw == READ ? ITER_DEST : ITER_SOURCE,

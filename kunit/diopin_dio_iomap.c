@@ -1,14 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_dio_iomap: real O_DIRECT I/O through fs/iomap/direct-io.c, on an
- * ext2 filesystem (1 KiB blocks) on brd.
- *
- * iomap_dio_bio_iter() builds bios with bio_iov_iter_get_pages(), so user
- * pages are pinned for the I/O and released at completion
- * (iomap_dio_bio_end_io(): bio_check_pages_dirty() for reads,
- * bio_release_pages() for writes); holes are zero-filled by copying, and
- * sub-block writes into new blocks zero the rest of the block
- * (iomap_dio_zero()) without pinning anything.
+ * diopin_dio_iomap: real O_DIRECT I/O through fs/iomap/direct-io.c on ext2
+ * (1 KiB blocks) on brd: user pages pinned by bio_iov_iter_get_pages() and
+ * released by iomap_dio_bio_end_io() (bio_check_pages_dirty() for reads,
+ * bio_release_pages() for writes); hole reads and block zeroing pin nothing.
  */
 #include <linux/fcntl.h>
 #include <linux/fs.h>
@@ -21,16 +16,14 @@
 
 static struct file *iomap_test_file(struct kunit *test, const char *name)
 {
-	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2,
-					       DIOPIN_RAM_EXT2);
+	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2, DIOPIN_RAM_EXT2);
 
 	return diopin_fs_open(test, mnt, name, O_RDWR | O_CREAT | O_DIRECT);
 }
 
 /*
- * Leave a stale pattern in free blocks of @file's filesystem: write four
- * pages with O_DIRECT, then truncate the file to 0. The next allocation
- * recycles them, so a block a write was to zero shows it if it was not.
+ * Leave stale pattern in free blocks: write four pages of @file (O_DIRECT),
+ * truncate it to 0. New blocks recycle them: one left unzeroed shows it.
  */
 static void iomap_recycle_blocks(struct kunit *test, struct file *file)
 {
@@ -42,13 +35,12 @@ static void iomap_recycle_blocks(struct kunit *test, struct file *file)
 }
 
 /*
- * Guards: iomap_dio_zero(): a 512-byte write into a newly allocated 1 KiB
- * block must zero the other half of the block on disk, in a bio that pins
- * nothing. The block is recycled from a truncated file full of pattern, so
- * a missing zeroing shows as stale bytes. 7.2 zeroes from the shared zero
- * folio (largest_zero_folio()), whose refcount must not move; 6.12 from a
- * page private to iomap that a test cannot reach, so there the bytes are
- * the whole check (diopin_iomap_zero_folio()).
+ * Guards: iomap_dio_zero(): a 512-byte write into the second half of a new
+ * 1 KiB block (block 4) zeroes the first half on disk, in a bio that pins
+ * nothing (the recycled block shows stale pattern otherwise). 7.2 zeroes
+ * from the shared zero folio (largest_zero_folio()), whose refcount must not
+ * move; 6.12 from a page private to iomap that a test cannot reach, so there
+ * the bytes are the whole check (diopin_iomap_zero_folio()).
  */
 static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 {
@@ -61,19 +53,14 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 	int zero_ref = zero ? folio_ref_count(zero) : 0;
 
 	iomap_recycle_blocks(test, file);
-
-	/* Second half of block 4 of the file: the first half is padding. */
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096 + 512, w,
-					      0, 512), 512);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096 + 512, w, 0, 512), 512);
 	if (zero)
 		KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), zero_ref,
 				    "the zero folio's refcount moved");
 	else
 		kunit_info(test, "zero folio refcount not checked: this kernel's iomap zeroes from a page private to fs/iomap/direct-io.c (the bytes are the check)");
 	diopin_expect_pins(test, wsnap, 0, "after the sub-block write");
-
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 4096, r, 0, 1024),
-			1024);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 4096, r, 0, 1024), 1024);
 	diopin_expect_user_bytes(test, r->uaddr, 512, 0, 0, true);
 	diopin_expect_user_bytes(test, r->uaddr + 512, 512, 0, w->seed, false);
 	diopin_expect_pins(test, rsnap, 0, "after the read");
@@ -81,15 +68,13 @@ static void dio_iomap_subblock_write_zeroes_the_rest(struct kunit *test)
 }
 
 /*
- * Guards: the tail zeroing at the end of iomap_dio_bio_iter(): a write that
- * ends inside a newly allocated block (IOMAP_F_NEW, so need_zeroout; it is
- * also past EOF) zeroes the rest of that block with iomap_dio_zero(), so a
- * later size extension cannot expose stale bytes (the case above covers
- * the leading pad; the pos >= i_size clause alone is not exercised). A
- * 512-byte write at the start of a recycled 1 KiB block at EOF; the file is
- * then extended over the whole block (truncate up, no page cache involved)
- * and read back: 512 bytes written, 512 zeroes, not the pattern the block
- * held before. The user page is released.
+ * Guards: the tail zeroing at the end of iomap_dio_bio_iter(): a write
+ * ending inside a new block (IOMAP_F_NEW: need_zeroout; also past EOF)
+ * zeroes the rest of it with iomap_dio_zero(), so a later size extension
+ * cannot expose stale bytes (the case above covers the leading pad; the
+ * pos >= i_size clause alone is not exercised). 512 bytes at the start of a
+ * recycled block at EOF, the file truncated up over it (no page cache), read
+ * back: the 512 bytes, then zeroes, not the old pattern; w's page released.
  */
 static void dio_iomap_subblock_write_at_eof_zeroes_the_tail(struct kunit *test)
 {
@@ -99,21 +84,18 @@ static void dio_iomap_subblock_write_at_eof_zeroes_the_tail(struct kunit *test)
 	struct diopin_snap *wsnap = diopin_snap_take(test, w->pages, 1);
 
 	iomap_recycle_blocks(test, file);
-
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 4096, w, 0, 512), 512);
 	KUNIT_EXPECT_EQ(test, i_size_read(file_inode(file)), 4096 + 512);
 	diopin_expect_pins(test, wsnap, 0, "after the sub-block write at EOF");
 	KUNIT_ASSERT_EQ(test, vfs_truncate(&file->f_path, 4096 + 1024), 0);
-
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 4096, r, 0, 1024), 1024);
 	diopin_expect_user_bytes(test, r->uaddr, 512, 0, w->seed, false);
 	diopin_expect_user_bytes(test, r->uaddr + 512, 512, 0, 0, true);
 }
 
 /*
- * Guards: iomap_dio_hole_iter(): reading a hole copies zeroes into the
- * user buffer (iov_iter_zero(), no pins at all), and the data after the
- * hole still comes from the disk.
+ * Guards: iomap_dio_hole_iter(): a hole reads as zeroes copied into the user
+ * buffer (iov_iter_zero(), no pins at all), the data after it from the disk.
  */
 static void dio_iomap_read_hole_is_zeroes(struct kunit *test)
 {
@@ -122,7 +104,6 @@ static void dio_iomap_read_hole_is_zeroes(struct kunit *test)
 	struct diopin_buf *r = diopin_buf_user(test, 3, DIOPIN_UMAP_PREFAULT);
 	struct diopin_snap *rsnap = diopin_snap_take(test, r->pages, 3);
 
-	/* Data only in the third page of the file: two pages of hole first. */
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 2 * PAGE_SIZE, w, 0, PAGE_SIZE),
 			(ssize_t)PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, r, 0, 3 * PAGE_SIZE),
@@ -134,9 +115,8 @@ static void dio_iomap_read_hole_is_zeroes(struct kunit *test)
 }
 
 /*
- * Guards: the i_size clamp of __iomap_dio_rw() for reads: a read that
- * runs past EOF returns only the bytes up to EOF, pins nothing past it and
- * leaves nothing pinned.
+ * Guards: __iomap_dio_rw()'s i_size clamp for reads: a read past EOF returns
+ * only the bytes up to EOF, pins nothing past it and leaves nothing pinned.
  */
 static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 {
@@ -147,18 +127,13 @@ static void dio_iomap_read_past_eof_is_short(struct kunit *test)
 	const struct diopin_seg all = { 0, 4 * PAGE_SIZE };
 	struct iov_iter iter;
 
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, w, 0, 6144),
-			6144);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, w, 0, 6144), 6144);
 	KUNIT_ASSERT_EQ(test, i_size_read(file_inode(file)), 6144);
-
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r, &all, 1);
 	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), 6144);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 4 * PAGE_SIZE - 6144);
 	diopin_expect_user_bytes(test, r->uaddr, 6144, 0, w->seed, false);
-	/*
-	 * What lies past EOF in the buffer is not promised (iomap zero-fills
-	 * the hole it maps there); only the count and the pins are.
-	 */
+	/* past EOF the buffer is not promised (iomap zero-fills a hole there) */
 	diopin_expect_pins(test, rsnap, 0, "after the short read");
 	diopin_clear_dirty(rsnap);
 }
@@ -170,8 +145,7 @@ struct sync_case {
 };
 
 static const struct sync_case sync_cases[] = {
-	{ .desc = "O_DSYNC: written through, no sync at completion",
-	  .ki_flags = IOCB_DSYNC },
+	{ .desc = "O_DSYNC: written through, no sync at completion", .ki_flags = IOCB_DSYNC },
 	{ .desc = "O_SYNC: generic_write_sync() writes the inode",
 	  .ki_flags = IOCB_DSYNC | IOCB_SYNC, .inode_written = true },
 };
@@ -179,18 +153,15 @@ static const struct sync_case sync_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(sync, sync_cases, desc);
 
 /*
- * Guards: the sync completion of iomap DIO writes. __iomap_dio_rw() sets
- * IOMAP_DIO_NEED_SYNC for O_DSYNC and O_SYNC, and IOMAP_DIO_WRITE_THROUGH
- * only for a datasync-only write: on brd (no volatile write cache) its
- * bios go FUA (stripped by submit_bio_noacct()) and the flag clears
- * NEED_SYNC, so nothing syncs at completion; an O_SYNC write keeps
- * NEED_SYNC and iomap_dio_complete() calls generic_write_sync(), whose
- * ext2_fsync() (datasync 0) writes the dirty inode
- * (sync_inode_metadata()). Observed through the inode's I_DIRTY_SYNC: set
- * before the call (the file was just created and written, its size set),
- * clear after an O_SYNC write, still set after an O_DSYNC one (a datasync
- * fsync would have written it too: I_DIRTY_DATASYNC is pending). And what
- * every write must get right: the count, the bytes read back, no pin left.
+ * Guards: iomap DIO write sync completion. __iomap_dio_rw() sets
+ * IOMAP_DIO_NEED_SYNC for O_DSYNC and O_SYNC, IOMAP_DIO_WRITE_THROUGH only
+ * for datasync-only: on brd (no volatile write cache) its bios go FUA
+ * (stripped by submit_bio_noacct()) and it clears NEED_SYNC: no sync at
+ * completion. O_SYNC keeps NEED_SYNC: iomap_dio_complete() calls
+ * generic_write_sync(), whose ext2_fsync() (datasync 0) writes the dirty
+ * inode (sync_inode_metadata()). Seen in I_DIRTY_SYNC: set before (new file,
+ * written, size set), clear after O_SYNC, set after O_DSYNC (a datasync fsync
+ * would write it too: I_DIRTY_DATASYNC pending). All: count, bytes, no pin.
  */
 static void dio_iomap_sync_overwrite(struct kunit *test)
 {
@@ -207,8 +178,7 @@ static void dio_iomap_sync_overwrite(struct kunit *test)
 	KUNIT_ASSERT_TRUE_MSG(test, diopin_inode_state(inode) & I_DIRTY_SYNC,
 			      "the new file's inode is not dirty before the write");
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
-	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, false, &o),
-			(ssize_t)seg.len);
+	KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, WRITE, 0, &iter, false, &o), (ssize_t)seg.len);
 	KUNIT_EXPECT_EQ_MSG(test, !(diopin_inode_state(inode) & I_DIRTY_SYNC),
 			    c->inode_written, "inode state %#x after the write",
 			    (unsigned int)diopin_inode_state(inode));

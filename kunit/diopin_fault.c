@@ -1,21 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_fault: the failure paths of the O_DIRECT implementations.
- *
- * The conversion's bugs have lived where an I/O goes wrong: dio_cleanup()
- * after an error (d44c40420783), the page array of a faulting extraction.
- * Each case fails the 1st, 2nd, 3rd ... bio that one O_DIRECT call submits
- * to its ram disk, until the call completes untouched, and after every
- * round checks what the caller was told, that every page is back at its
- * baseline refcount and pin state, that read pages are dirty wherever bytes
- * landed, and which bytes moved.
- *
- * The bios are failed by the kernel's own fault injection: the disk is
- * flagged BD_MAKE_IT_FAIL, the task's fail_nth is armed for the call, and
- * submit_bio_noacct() ends the n-th bio with BLK_STS_IOERR
- * (should_fail_bio(), CONFIG_FAIL_MAKE_REQUEST). Only bios to a flagged
- * disk count, the filesystem's metadata reads included; a fresh cold mount
- * per round makes the sequence the same each time.
+ * diopin_fault: the failure paths of the O_DIRECT implementations, where the
+ * conversion's bugs have lived (dio_cleanup() after an error, d44c40420783;
+ * the page array of a faulting extraction). Bios to the case's ram disk fail
+ * by the kernel's own fault injection: the disk flagged BD_MAKE_IT_FAIL, the
+ * task's fail_nth armed for the call, submit_bio_noacct() ends the n-th bio
+ * with BLK_STS_IOERR (should_fail_bio(), CONFIG_FAIL_MAKE_REQUEST). Only bios
+ * to a flagged disk count, metadata reads included; a cold mount per round
+ * repeats the sequence.
  */
 #include <linux/bio.h>
 #include <linux/blk-mq.h>
@@ -33,12 +25,12 @@
 #include "diopin_target.h"
 
 #define MAX_ROUNDS	64
+#define MAX_ALLOC_ROUNDS	400
+#define FAULT_MAX_BIOS	4
 /* the DIO targets of diopin_target.c whose failure paths are swept */
 #define ON_BDEV		(&diopin_targets[DIOPIN_T_BDEV])
 #define ON_EXT2		(&diopin_targets[DIOPIN_T_EXT2])
 #define ON_VFAT		(&diopin_targets[DIOPIN_T_VFAT])
-
-/* ---- fault injection ---- */
 
 static void fault_disk_clear(void *bdev)
 {
@@ -51,21 +43,17 @@ static void fault_flag_disk(struct kunit *test, struct block_device *bdev)
 	struct block_device *whole = bdev_whole(bdev);
 
 	bdev_set_flag(whole, BD_MAKE_IT_FAIL);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, fault_disk_clear, whole));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, fault_disk_clear, whole));
 }
 
 /*
- * Set failslab's debugfs knobs (CONFIG_FAULT_INJECTION_DEBUG_FS), through
- * a kernel mount of debugfs: ignore-gfp-wait (default Y: allocations that
- * may sleep are never failed) and cache-filter (Y: only caches marked
- * SLAB_FAILSLAB, i.e. none here, count). fail_nth counts every should_fail()
- * of every configured fault type, so the bio sweep turns slab counting off
- * (cache-filter) and the allocation sweep turns it on for every
- * allocation. The files take user memory (debugfs_write_file_bool()).
+ * Set failslab's debugfs knobs (CONFIG_FAULT_INJECTION_DEBUG_FS,
+ * debugfs_write_file_bool()): ignore-gfp-wait (default Y: sleeping allocations
+ * never fail), cache-filter (Y: only SLAB_FAILSLAB caches, none here, count).
+ * fail_nth counts every should_fail() of every fault type: the bio sweep turns
+ * slab counting off (cache-filter), the allocation sweep on for all.
  */
-static void fault_failslab_knobs(struct kunit *test, bool ignore_gfp_wait,
-				 bool cache_filter)
+static void fault_failslab_knobs(struct kunit *test, bool ignore_gfp_wait, bool cache_filter)
 {
 	KUNIT_ASSERT_EQ_MSG(test, diopin_debugfs_write(test, "failslab/ignore-gfp-wait",
 						       ignore_gfp_wait ? "Y" : "N"),
@@ -76,39 +64,17 @@ static void fault_failslab_knobs(struct kunit *test, bool ignore_gfp_wait,
 }
 
 /*
- * diopin_dio() with the task's fail_nth armed for the call: the @nth
- * should_fail() it reaches fails, the @nth bio submitted to a flagged disk
- * or the @nth slab allocation (fault_failslab_knobs() says which count).
- * *@failed: the @nth came (false: the call made fewer and ran untouched).
- */
-static ssize_t fault_dio_nth(struct file *file, int rw, struct iov_iter *iter,
-			     bool async, unsigned int nth, bool *failed)
-{
-	struct diopin_dio_opts o = { .fail_nth = nth };
-	ssize_t ret = diopin_dio_ex(file, rw, 0, iter, async, &o);
-
-	*failed = o.failed;
-	return ret;
-}
-
-/* ---- the O_DIRECT paths: diopin_target.c's rows ---- */
-
-/*
- * One failed round: the pages whose bytes did not move, [first, end), and
- * for a read the pages [0, dirty) that were in a submitted bio and are
- * dirty (the rest were never in a bio and stay clean).
+ * One failed round: pages [first, end) keep their bytes; a read's pages
+ * [0, dirty) were in a submitted bio and are dirty, the rest stay clean.
  */
 struct fault_run {
 	unsigned int first, end, dirty;
 };
 
-#define FAULT_MAX_BIOS	4
-
 /*
- * Each path issues a known sequence of bios for its call (the layouts are
- * fixed: fresh images, no two user pages physically contiguous), so each
- * round has one exact outcome. block/fops.c and fs/direct-io.c go on with
- * the other bios after one failed; iomap stops at the failure.
+ * A path's known bio sequence for its call (fixed layouts: fresh images, no
+ * two user pages physically contiguous): one exact outcome per round.
+ * block/fops.c and fs/direct-io.c go on after a failed bio; iomap stops.
  */
 struct fault_layout {
 	unsigned int npages;
@@ -118,28 +84,19 @@ struct fault_layout {
 
 /* 16 KiB: one bio */
 static const struct fault_layout one_bio = { 4, 1, { { 0, 4, 4 } } };
-
 /* 1.25 MiB: a bio of BIO_MAX_VECS pages, then one of 64 */
-static const struct fault_layout two_bios = {
-	320, 2, { { 0, 256, 320 }, { 256, 320, 320 } }
-};
-
-/*
- * ext2, 1 KiB blocks, 64 KiB: the 12 direct blocks (pages 0-2), then the
- * indirect block is read, then the rest.
- */
+static const struct fault_layout two_bios = { 320, 2, { { 0, 256, 320 }, { 256, 320, 320 } } };
+/* ext2, 64 KiB: 12 direct 1 KiB blocks (pages 0-2), indirect block, rest */
 static const struct fault_layout ext2_indirect = {
 	16, 3, { { 0, 16, 3 }, { 3, 16, 3 }, { 3, 16, 16 } }
 };
 
 /*
- * vfat, 32 KiB clusters, 128 KiB: the FAT is read when the second cluster
- * is mapped, with the first cluster's pages queued in a bio that
- * __blockdev_direct_IO() still submits after the error; then one data bio.
+ * vfat, 32 KiB clusters, 128 KiB: the FAT read to map cluster 2, cluster 1's
+ * pages queued in a bio __blockdev_direct_IO() still submits after the error;
+ * then one data bio.
  */
-static const struct fault_layout vfat_fat_read = {
-	32, 2, { { 8, 32, 8 }, { 0, 32, 32 } }
-};
+static const struct fault_layout vfat_fat_read = { 32, 2, { { 8, 32, 8 }, { 0, 32, 32 } } };
 
 struct fault_case {
 	const char *desc;
@@ -151,69 +108,51 @@ struct fault_case {
 
 #define CASE(_desc, _t, _rw, _async, _l)					\
 	{ .desc = (_desc), .t = (_t), .rw = (_rw), .async = (_async), .l = (_l) }
-#define SIMPLE_READ	CASE("block/fops.c simple, sync read 16 KiB", ON_BDEV, READ, \
-			     false, &one_bio)
-#define SIMPLE_WRITE	CASE("block/fops.c simple, sync write 16 KiB", ON_BDEV, WRITE, \
-			     false, &one_bio)
+#define SIMPLE(rw, what) \
+	CASE("block/fops.c simple, sync " what " 16 KiB", ON_BDEV, rw, false, &one_bio)
+#define ASYNC(rw, what)	CASE("block/fops.c async, " what " 16 KiB", ON_BDEV, rw, true, &one_bio)
 #define MULTI(rw, async, what) \
 	CASE("block/fops.c multi-bio, " what " 1.25 MiB", ON_BDEV, rw, async, &two_bios)
 #define IOMAP(rw, what) \
 	CASE("iomap on ext2, cold " what " 64 KiB", ON_EXT2, rw, false, &ext2_indirect)
 #define LEGACY(rw, what) \
-	CASE("fs/direct-io.c on vfat, cold " what " 128 KiB", ON_VFAT, rw, false, \
-	     &vfat_fat_read)
+	CASE("fs/direct-io.c on vfat, cold " what " 128 KiB", ON_VFAT, rw, false, &vfat_fat_read)
 
 /* Every path, for the bio sweep: each path's bios fail in turn. */
 static const struct fault_case fault_cases[] = {
-	SIMPLE_READ,
-	SIMPLE_WRITE,
-	CASE("block/fops.c async, read 16 KiB", ON_BDEV, READ, true, &one_bio),
-	CASE("block/fops.c async, write 16 KiB", ON_BDEV, WRITE, true, &one_bio),
-	MULTI(READ, false, "sync read"),
-	MULTI(WRITE, false, "sync write"),
-	MULTI(READ, true, "async read"),
-	MULTI(WRITE, true, "async write"),
-	IOMAP(READ, "read"),
-	IOMAP(WRITE, "overwrite"),
-	LEGACY(READ, "read"),
-	LEGACY(WRITE, "overwrite"),
+	SIMPLE(READ, "read"), SIMPLE(WRITE, "write"), ASYNC(READ, "read"), ASYNC(WRITE, "write"),
+	MULTI(READ, false, "sync read"), MULTI(WRITE, false, "sync write"),
+	MULTI(READ, true, "async read"), MULTI(WRITE, true, "async write"),
+	IOMAP(READ, "read"), IOMAP(WRITE, "overwrite"),
+	LEGACY(READ, "read"), LEGACY(WRITE, "overwrite"),
 };
 
 KUNIT_ARRAY_PARAM_DESC(fault, fault_cases, desc);
 
 /*
- * The allocation sweeps group the paths by what their slab allocations do
- * when they fail (the same on 6.12.117, 7.2.13 and 7.3.4; 16 KiB async is
- * in none: 6.12.117's bio comes from a bioset, 7.x's from no failable
- * allocation).
- * The first allocation is the path's own dio structure (iomap's kmalloc()ed
- * struct iomap_dio, fs/direct-io.c's struct dio from its cache): -ENOMEM
- * before anything is pinned; every later one is absorbed (bios from a
- * bioset, __GFP_NOFAIL buffer heads).
+ * The allocation sweeps group the paths by what their failed slab allocations
+ * do (alike on 6.12.117, 7.2.13 and 7.3.4; 16 KiB async is in none: 6.12.117's
+ * bio comes from a bioset, 7.x's from no failable allocation). Here: -ENOMEM
+ * at the path's dio structure, then absorbed (fault_alloc_sweep()).
  */
 static const struct fault_case alloc_enomem_cases[] = {
-	IOMAP(READ, "read"),
-	IOMAP(WRITE, "overwrite"),
-	LEGACY(READ, "read"),
-	LEGACY(WRITE, "overwrite"),
+	IOMAP(READ, "read"), IOMAP(WRITE, "overwrite"),
+	LEGACY(READ, "read"), LEGACY(WRITE, "overwrite"),
 };
 
 KUNIT_ARRAY_PARAM_DESC(alloc_enomem, alloc_enomem_cases, desc);
 
 /* Every one is absorbed: bio_alloc_bioset() falls back to its mempool. */
 static const struct fault_case alloc_absorbed_cases[] = {
-	MULTI(READ, false, "sync read"),
-	MULTI(WRITE, false, "sync write"),
-	MULTI(READ, true, "async read"),
-	MULTI(WRITE, true, "async write"),
+	MULTI(READ, false, "sync read"), MULTI(WRITE, false, "sync write"),
+	MULTI(READ, true, "async read"), MULTI(WRITE, true, "async write"),
 };
 
 KUNIT_ARRAY_PARAM_DESC(alloc_absorbed, alloc_absorbed_cases, desc);
 
 /* None that can fail: an on-stack bio with inline bio_vecs. */
 static const struct fault_case alloc_none_cases[] = {
-	SIMPLE_READ,
-	SIMPLE_WRITE,
+	SIMPLE(READ, "read"), SIMPLE(WRITE, "write"),
 };
 
 KUNIT_ARRAY_PARAM_DESC(alloc_none, alloc_none_cases, desc);
@@ -245,10 +184,9 @@ static void fault_refill(struct kunit *test, struct diopin_buf *buf)
 }
 
 /*
- * Set up one round: the caller's buffer with its own bytes, the file with
- * the old bytes (a pattern neither zero nor the buffer's), and for a
- * filesystem a cold mount, so that the call reads the metadata it needs.
- * The buffers are made once and reused: a sweep has hundreds of rounds.
+ * Set up a round: the caller's buffer with its own bytes, the file with the
+ * old ones (neither zero nor the buffer's), a filesystem cold-mounted so the
+ * call reads its metadata. Buffers reused: a sweep has hundreds of rounds.
  */
 static void fault_round_setup(struct kunit *test, struct fault_target *t)
 {
@@ -276,38 +214,28 @@ static void fault_round_setup(struct kunit *test, struct fault_target *t)
 		t->file = diopin_fs_open(test, t->mnt, "data", O_RDWR | O_DIRECT);
 	}
 	if (!t->flagged && !t->alloc)
-		fault_flag_disk(test, t->c->t->img ? t->mnt->mnt_sb->s_bdev :
-				file_bdev(t->file));
+		fault_flag_disk(test, t->c->t->img ? t->mnt->mnt_sb->s_bdev : file_bdev(t->file));
 	t->flagged = true;
 }
 
 /*
- * Which pages hold moved bytes: for a read, the user pages that hold the
- * file's bytes (the others must hold their own); for a write, the file's
- * pages that hold the buffer's bytes (the others must hold the old ones).
- * A page that holds neither fails the test.
+ * Which pages moved: for a read, the user pages holding the file's bytes (the
+ * others must hold their own); for a write, the file's pages holding the
+ * buffer's (the others the old ones). A page holding neither fails the test.
  */
-static void fault_moved(struct kunit *test, struct fault_target *t,
-			bool *moved)
+static void fault_moved(struct kunit *test, struct fault_target *t, bool *moved)
 {
 	const struct fault_case *c = t->c;
-	u32 now, before;
-	struct diopin_buf *src;
+	const bool rd = c->rw == READ;
+	struct diopin_buf *src = rd ? t->buf : t->chk;
+	u32 now = rd ? t->old->seed : t->buf->seed, before = rd ? t->buf->seed : t->old->seed;
 	u8 *tmp;
 	unsigned int k;
 
-	if (c->rw == READ) {
-		src = t->buf;
-		now = t->old->seed;
-		before = t->buf->seed;
-	} else {
-		src = t->chk;
+	if (!rd)
 		KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, t->file, READ, 0, src, 0,
 						      c->l->npages * PAGE_SIZE),
 				(ssize_t)(c->l->npages * PAGE_SIZE));
-		now = t->buf->seed;
-		before = t->old->seed;
-	}
 	tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, tmp);
 	for (k = 0; k < c->l->npages; k++) {
@@ -324,16 +252,16 @@ static void fault_moved(struct kunit *test, struct fault_target *t,
 }
 
 /*
- * One round of a sweep: set up, snapshot the caller's pages, run the call
- * with fail_nth = @nth, expect every page back at its baseline and say
- * which pages moved. Returns what the call returned.
+ * A sweep round: set up, snapshot, the call with fail_nth = @nth (*@failed: the
+ * @nth should_fail() came; false: the call made fewer and ran untouched), every
+ * page back at its baseline; which pages moved. Returns the call's return.
  */
-static ssize_t fault_round(struct kunit *test, struct fault_target *t,
-			   unsigned int nth, struct diopin_snap **snap, bool *moved,
-			   bool *failed)
+static ssize_t fault_round(struct kunit *test, struct fault_target *t, unsigned int nth,
+			   struct diopin_snap **snap, bool *moved, bool *failed)
 {
 	const struct fault_case *c = t->c;
 	const struct diopin_seg seg = { 0, c->l->npages * PAGE_SIZE };
+	struct diopin_dio_opts o = { .fail_nth = nth };
 	struct iov_iter iter;
 	ssize_t ret;
 
@@ -341,7 +269,8 @@ static ssize_t fault_round(struct kunit *test, struct fault_target *t,
 	*snap = diopin_snap_take(test, t->buf->pages, c->l->npages);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF,
 			  c->rw == READ ? ITER_DEST : ITER_SOURCE, t->buf, &seg, 1);
-	ret = fault_dio_nth(t->file, c->rw, &iter, c->async, nth, failed);
+	ret = diopin_dio_ex(t->file, c->rw, 0, &iter, c->async, &o);
+	*failed = o.failed;
 	diopin_expect_pins(test, *snap, 0, *failed ? "after the failed call" :
 			   "after the untouched call");
 	fault_moved(test, t, moved);
@@ -349,9 +278,8 @@ static ssize_t fault_round(struct kunit *test, struct fault_target *t,
 }
 
 /*
- * After bio @nth failed (or the call ran untouched, @run says no page
- * kept its bytes): exactly the pages outside @run moved, and exactly the
- * pages of submitted read bios are dirty. First mismatch only.
+ * After bio @nth failed (or an untouched call: @run keeps no page): exactly the
+ * pages outside @run moved, those of submitted read bios dirty. First mismatch.
  */
 static void fault_expect_round(struct kunit *test, const struct fault_case *c,
 			       const struct diopin_snap *snap, const bool *moved,
@@ -383,16 +311,15 @@ static void fault_expect_round(struct kunit *test, const struct fault_case *c,
 
 /*
  * Guards, per path, the failure handling of each bio and of the metadata
- * reads in between:
- * block/fops.c: __blkdev_direct_IO_simple() bio_release_pages(&bio,
- * should_dirty) and the bi_status it returns; __blkdev_direct_IO() and
- * blkdev_bio_end_io() (bi_status kept in dio->bio, bio_check_pages_dirty()
- * or bio_release_pages() per bio, -EIO to the waiter or ki_complete);
- * __blkdev_direct_IO_async() and blkdev_bio_end_io_async().
+ * reads in between. block/fops.c: __blkdev_direct_IO_simple()'s
+ * bio_release_pages(&bio, should_dirty) and returned bi_status;
+ * __blkdev_direct_IO() and blkdev_bio_end_io() (bi_status kept in dio->bio,
+ * bio_check_pages_dirty() or bio_release_pages() per bio, -EIO to the waiter
+ * or ki_complete); __blkdev_direct_IO_async(), blkdev_bio_end_io_async().
  * fs/iomap/direct-io.c: iomap_dio_bio_end_io(), the dio->error check that
  * stops iomap_dio_bio_iter(), iomap_dio_complete() returning the error.
- * fs/direct-io.c: dio_bio_complete() (io_error), dio_cleanup() and the
- * submission of the queued bio after a get_block() error, dio_complete().
+ * fs/direct-io.c: dio_bio_complete() (io_error), dio_cleanup() and the queued
+ * bio's submission after a get_block() error, dio_complete().
  */
 static void fault_bio_sweep(struct kunit *test)
 {
@@ -423,21 +350,15 @@ static void fault_bio_sweep(struct kunit *test)
 		if (test->status == KUNIT_FAILURE)
 			break;
 	}
-	KUNIT_ASSERT_LE_MSG(test, nth, MAX_ROUNDS, "still failing after %u bios",
-			    MAX_ROUNDS);
-	kunit_info(test, "%u bio(s) failed in turn, then the call ran untouched",
-		   nth - 1);
+	KUNIT_ASSERT_LE_MSG(test, nth, MAX_ROUNDS, "still failing after %u bios", MAX_ROUNDS);
+	kunit_info(test, "%u bio(s) failed in turn, then the call ran untouched", nth - 1);
 	KUNIT_EXPECT_EQ_MSG(test, nth - 1, c->l->nbios, "bios this path issues");
 }
 
-#define MAX_ALLOC_ROUNDS	400
-
 /*
- * Every slab allocation of one call fails in turn (failslab with fail_nth,
- * sleeping allocations included) until the call runs untouched; each round
- * has one outcome: -ENOMEM for the first @enomem allocations (nothing
- * moved), the full count for every later one (every byte moved); every
- * page back at its baseline after each, and a read's pages dirty exactly
+ * Fail each slab allocation of one call in turn (failslab, fail_nth, sleeping
+ * ones too) until it runs untouched: -ENOMEM, nothing moved, for the first
+ * @enomem, then the full count, every byte moved; read pages dirty exactly
  * where bytes landed. Returns how many allocations failed.
  */
 static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
@@ -447,9 +368,8 @@ static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
 	const size_t total = c->l->npages * PAGE_SIZE;
 	struct diopin_snap *snap;
 	unsigned int nth, k;
-	bool failed, *moved;
+	bool failed, moves, *moved;
 	ssize_t ret, want;
-	bool moves;
 
 	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, moved);
@@ -490,13 +410,13 @@ static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
 }
 
 /*
- * Guards the -ENOMEM path of each O_DIRECT implementation: iomap's
- * __iomap_dio_rw() (kmalloc of the struct iomap_dio, -ENOMEM before
- * iomap_iter() maps anything) and fs/direct-io.c __blockdev_direct_IO()
- * (kmem_cache_alloc of the struct dio, -ENOMEM before any pin); every
- * later allocation of the call (bios, buffer heads) is absorbed and the
- * call moves every byte. At least one failure reaches the path's code and
- * changes its outcome: the first.
+ * Guards the -ENOMEM path of each O_DIRECT implementation, the first
+ * allocation: iomap's __iomap_dio_rw() (kmalloc of the struct iomap_dio,
+ * -ENOMEM before iomap_iter() maps anything) and fs/direct-io.c
+ * __blockdev_direct_IO() (kmem_cache_alloc of the struct dio, -ENOMEM before
+ * any pin); every later allocation is absorbed (bios from a bioset,
+ * __GFP_NOFAIL buffer heads) and every byte moves. At least one failure
+ * reaches the path's code and changes its outcome: the first.
  */
 static void fault_alloc_sweep(struct kunit *test)
 {
@@ -505,12 +425,11 @@ static void fault_alloc_sweep(struct kunit *test)
 }
 
 /*
- * Guards: bio_alloc_bioset()'s mempool fallback under block/fops.c's
- * multi-bio paths (__blkdev_direct_IO(): the first bio from
- * blkdev_dio_pool, the next ones from bio_alloc()): each of the call's
- * slab allocations fails in turn and each is absorbed: the full count,
- * every byte moved, every pin released. Not a failure path of the DIO
- * code (none is reached): that the call cannot fail for lack of memory.
+ * Guards: bio_alloc_bioset()'s mempool fallback under block/fops.c's multi-bio
+ * paths (__blkdev_direct_IO(): first bio from blkdev_dio_pool, the next from
+ * bio_alloc()): each slab allocation of the call, failed in turn, is absorbed
+ * (full count, every byte moved, every pin released). No DIO failure path is
+ * reached: that the call cannot fail for lack of memory.
  */
 static void fault_alloc_absorbed(struct kunit *test)
 {
@@ -519,10 +438,9 @@ static void fault_alloc_absorbed(struct kunit *test)
 }
 
 /*
- * Guards: block/fops.c __blkdev_direct_IO_simple() for a request of at
- * most DIO_INLINE_BIO_VECS pages: an on-stack bio with inline bio_vecs,
- * no slab allocation at all. With failslab armed at the call's first
- * allocation, the call reaches none and moves every byte.
+ * Guards: block/fops.c __blkdev_direct_IO_simple() for at most
+ * DIO_INLINE_BIO_VECS pages: an on-stack bio with inline bio_vecs, no slab
+ * allocation; failslab armed at the first, none is reached, every byte moves.
  */
 static void fault_alloc_simple_path_allocates_nothing(struct kunit *test)
 {
@@ -532,12 +450,10 @@ static void fault_alloc_simple_path_allocates_nothing(struct kunit *test)
 }
 
 /*
- * How many failslab points one kmalloc() passes with the knobs as
- * fault_failslab_knobs() set them: 1, or 2 where kmemleak tracks the
- * object (create_object() takes its struct kmemleak_object from a slab
- * cache of its own, a failslab point too, whose failure mem_pool_alloc()
- * absorbs from kmemleak's reserve pool). Measured, not assumed from the
- * config: kmemleak may be off at run time.
+ * Failslab points one kmalloc() passes (knobs per fault_failslab_knobs()): 1,
+ * or 2 where kmemleak tracks it (create_object()'s struct kmemleak_object,
+ * from its own slab cache, whose failure mem_pool_alloc() absorbs from its
+ * reserve pool). Measured: kmemleak may be off at run time.
  */
 static unsigned int fault_points_per_kmalloc(struct kunit *test)
 {
@@ -556,19 +472,17 @@ static unsigned int fault_points_per_kmalloc(struct kunit *test)
 }
 
 /*
- * Guards: the -ENOMEM paths of passthrough mapping, blk_rq_map_user_iov()
- * and bio_map_user_iov() (block/blk-map.c). Every slab allocation of the
- * mapping fails in turn, each round with one outcome: on 6.12 the bio
- * (bio_kmalloc()) and then the page array iov_iter_extract_pages()
- * allocates for more than UIO_FASTIOV pages (want_pages_array()) fail it
- * with -ENOMEM: no bio left on the request, the iterator where it was;
- * from 7.0 the bio comes from a bioset (its failure absorbed) and there is
- * no page array (DIOPIN_MAP_USER_ALLOC_ENOMEM): it maps. Under kmemleak
- * every allocation is followed by kmemleak's own, whose failure is
- * absorbed (fault_points_per_kmalloc()): round nth hits allocation
- * (nth - 1) / points + 1 of the mapping, or kmemleak's for it. Every page
- * back at its baseline after each round, blk_rq_unmap_user() releasing
- * what a mapping took.
+ * Guards: the -ENOMEM paths of passthrough mapping, blk_rq_map_user_iov() and
+ * bio_map_user_iov() (block/blk-map.c); each slab allocation of the mapping
+ * fails in turn, one outcome per round. On 6.12 the bio (bio_kmalloc()), then
+ * the page array iov_iter_extract_pages() allocates for more than UIO_FASTIOV
+ * pages (want_pages_array()) fail it -ENOMEM: no bio left on the request, the
+ * iterator where it was; from 7.0 the bio is from a bioset (failure absorbed),
+ * no page array (DIOPIN_MAP_USER_ALLOC_ENOMEM): it maps. Under kmemleak each
+ * allocation is followed by kmemleak's own, failure absorbed
+ * (fault_points_per_kmalloc()): round nth hits the mapping's allocation
+ * (nth - 1) / points + 1, or kmemleak's for it. Every page back at baseline
+ * after each round, blk_rq_unmap_user() releasing what a mapping took.
  */
 static void fault_alloc_passthrough_map(struct kunit *test)
 {
@@ -618,45 +532,52 @@ static void fault_alloc_passthrough_map(struct kunit *test)
 }
 
 /*
- * Guards: the IOCB_NOWAIT branch of __blkdev_direct_IO() in block/fops.c:
- * an I/O that needs a second bio is refused with -EAGAIN after the first
- * was built, whose pins bio_release_pages() drops; nothing is read,
- * written or dirtied.
+ * A read and a write of @npages on brd, each refused with @want: every pin
+ * released, the read's pages dirty if @read_dirty, nothing moved either way.
  */
-static void fault_nowait_multi_bio_eagain(struct kunit *test)
+static void fault_refused_both_ways(struct kunit *test, unsigned int npages,
+				    struct diopin_dio_opts *o, bool async, ssize_t want,
+				    bool read_dirty)
 {
 	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
-	struct diopin_buf *buf = diopin_buf_user(test, 320, DIOPIN_UMAP_PREFAULT);
-	const struct diopin_seg seg = { 0, 320 * PAGE_SIZE };
-	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
-	struct diopin_buf *old, *chk;
-	struct diopin_snap *snap;
+	struct diopin_buf *buf = diopin_buf_user(test, npages, DIOPIN_UMAP_PREFAULT);
+	struct diopin_buf *old = diopin_dio_prefill(test, file, npages, buf);
+	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, npages);
+	const struct diopin_seg seg = { 0, npages * PAGE_SIZE };
 	struct iov_iter iter;
 	int rw;
 
-	old = diopin_dio_prefill(test, file, 320, buf);
-	snap = diopin_snap_take(test, buf->pages, 320);
 	for (rw = READ; rw <= WRITE; rw++) {
 		diopin_iter_build(test, &iter, DIOPIN_UBUF,
 				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-		KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, rw, 0, &iter, false, &nowait),
-				(ssize_t)-EAGAIN);
+		KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, rw, 0, &iter, async, o), want);
 		diopin_expect_pins(test, snap, 0, rw == READ ? "after the read" :
 				   "after the write");
-		diopin_expect_dirty(test, snap, false, "after the refused call");
+		diopin_expect_dirty(test, snap, rw == READ && read_dirty, "after the refused call");
+		diopin_clear_dirty(snap);
 	}
-	diopin_expect_user_bytes(test, buf->uaddr, 320 * PAGE_SIZE, 0, buf->seed, false);
-	chk = diopin_dio_readback(test, file, 320);
-	diopin_expect_user_bytes(test, chk->uaddr, 320 * PAGE_SIZE, 0, old->seed, false);
+	diopin_expect_user_bytes(test, buf->uaddr, seg.len, 0, buf->seed, false);
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, npages)->uaddr,
+				 seg.len, 0, old->seed, false);
 }
 
-/* ---- a frozen request queue: REQ_NOWAIT bios refused with BLK_STS_AGAIN ---- */
+/*
+ * Guards: the IOCB_NOWAIT branch of __blkdev_direct_IO() in block/fops.c: an
+ * I/O that needs a second bio is refused with -EAGAIN after the first was
+ * built, whose pins bio_release_pages() drops; nothing read, written, dirtied.
+ */
+static void fault_nowait_multi_bio_eagain(struct kunit *test)
+{
+	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
+
+	fault_refused_both_ways(test, 320, &nowait, false, -EAGAIN, false);
+}
 
 /*
- * The queue of a disk, frozen (blk_freeze_queue_start_non_owner():
- * __bio_queue_enter() then ends a REQ_NOWAIT bio with BLK_STS_AGAIN,
- * bio_wouldblock_error(), and makes any other wait) until @thaw runs,
- * @delay after the freeze, or the test ends.
+ * A disk's queue frozen (blk_freeze_queue_start_non_owner():
+ * __bio_queue_enter() ends a REQ_NOWAIT bio with BLK_STS_AGAIN,
+ * bio_wouldblock_error(), and makes any other wait) until @thaw runs, @delay
+ * after the freeze, or the test ends.
  */
 struct frozen_queue {
 	struct request_queue *q;
@@ -666,8 +587,7 @@ struct frozen_queue {
 
 static void frozen_queue_thaw(struct work_struct *work)
 {
-	struct frozen_queue *fq = container_of(to_delayed_work(work),
-					       struct frozen_queue, thaw);
+	struct frozen_queue *fq = container_of(to_delayed_work(work), struct frozen_queue, thaw);
 
 	/* Said first: a call the thaw lets go must see it. */
 	WRITE_ONCE(fq->thawed, true);
@@ -683,8 +603,7 @@ static void frozen_queue_release(void *arg)
 		frozen_queue_thaw(&fq->thaw.work);
 }
 
-static struct frozen_queue *frozen_queue_start(struct kunit *test,
-					       struct block_device *bdev,
+static struct frozen_queue *frozen_queue_start(struct kunit *test, struct block_device *bdev,
 					       unsigned long delay)
 {
 	struct frozen_queue *fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
@@ -693,55 +612,41 @@ static struct frozen_queue *frozen_queue_start(struct kunit *test,
 	fq->q = bdev_get_queue(bdev);
 	INIT_DELAYED_WORK(&fq->thaw, frozen_queue_thaw);
 	blk_freeze_queue_start_non_owner(fq->q);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, frozen_queue_release, fq));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, frozen_queue_release, fq));
 	blk_mq_freeze_queue_wait(fq->q);
 	schedule_delayed_work(&fq->thaw, delay);
 	return fq;
 }
 
-struct frozen_case {
-	const char *desc;
-	const struct diopin_target *t;
-	int rw;
-	bool async;
-};
-
-#define FROZEN(_desc, _t, _rw, _async)						\
-	{ .desc = (_desc), .t = (_t), .rw = (_rw), .async = (_async) }
-
-static const struct frozen_case frozen_cases[] = {
-	FROZEN("block/fops.c simple, sync read 16 KiB", ON_BDEV, READ, false),
-	FROZEN("block/fops.c simple, sync write 16 KiB", ON_BDEV, WRITE, false),
-	FROZEN("block/fops.c async, read 16 KiB", ON_BDEV, READ, true),
-	FROZEN("block/fops.c async, write 16 KiB", ON_BDEV, WRITE, true),
-	FROZEN("fs/direct-io.c on vfat, sync overwrite 16 KiB", ON_VFAT, WRITE, false),
-	FROZEN("fs/direct-io.c on vfat, async overwrite 16 KiB", ON_VFAT, WRITE, true),
+/* The frozen-queue rows (their layout, .l, is not used). */
+static const struct fault_case frozen_cases[] = {
+	SIMPLE(READ, "read"), SIMPLE(WRITE, "write"), ASYNC(READ, "read"), ASYNC(WRITE, "write"),
+	CASE("fs/direct-io.c on vfat, sync overwrite 16 KiB", ON_VFAT, WRITE, false, NULL),
+	CASE("fs/direct-io.c on vfat, async overwrite 16 KiB", ON_VFAT, WRITE, true, NULL),
 };
 
 KUNIT_ARRAY_PARAM_DESC(frozen, frozen_cases, desc);
 
 /*
- * Guards: REQ_NOWAIT on the O_DIRECT bios of IOCB_NOWAIT calls, and what
- * each path makes of a bio the block layer would not wait for
- * (BLK_STS_AGAIN): block/fops.c's simple path (blk_status_to_errno() after
- * submit_bio_wait()) and async path (blkdev_bio_end_io_async()) return
- * -EAGAIN; 6.12's fs/direct-io.c sets REQ_NOWAIT on writes and
- * dio_bio_complete() turns BLK_STS_AGAIN into -EAGAIN (any other error is
- * -EIO). The call returns while the queue is still frozen, every pin
- * released, a read's pages dirtied (at submission, or by
- * bio_release_pages()), nothing moved. 7.2's fs/direct-io.c has no
- * IOCB_NOWAIT support (DIOPIN_LEGACY_DIO_NOWAIT 0): its write waits for
- * the thaw and completes in full.
+ * Guards: REQ_NOWAIT on the O_DIRECT bios of IOCB_NOWAIT calls, and what each
+ * path makes of a bio the block layer would not wait for (BLK_STS_AGAIN):
+ * block/fops.c's simple path (blk_status_to_errno() after submit_bio_wait())
+ * and async path (blkdev_bio_end_io_async()) return -EAGAIN; 6.12's
+ * fs/direct-io.c sets REQ_NOWAIT on writes and dio_bio_complete() turns
+ * BLK_STS_AGAIN into -EAGAIN (any other error is -EIO). The call returns with
+ * the queue still frozen, every pin released, a read's pages dirtied (at
+ * submission, or by bio_release_pages()), nothing moved. 7.2's fs/direct-io.c
+ * has no IOCB_NOWAIT support (DIOPIN_LEGACY_DIO_NOWAIT 0): its write waits
+ * for the thaw and completes in full.
  */
 static void fault_nowait_frozen_queue_eagain(struct kunit *test)
 {
-	const struct frozen_case *c = test->param_value;
+	const struct fault_case *c = test->param_value;
 	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
 	struct diopin_dio_opts nowait = { .ki_flags = IOCB_NOWAIT };
 	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	bool refused = !c->t->img || DIOPIN_LEGACY_DIO_NOWAIT;
-	struct diopin_buf *old, *chk;
+	struct diopin_buf *old;
 	struct block_device *bdev;
 	struct frozen_queue *fq;
 	struct diopin_snap *snap;
@@ -769,21 +674,19 @@ static void fault_nowait_frozen_queue_eagain(struct kunit *test)
 	diopin_expect_dirty(test, snap, c->rw == READ, "after the call");
 	diopin_clear_dirty(snap);
 	diopin_expect_user_bytes(test, buf->uaddr, seg.len, 0, buf->seed, false);
-	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, seg.len, 0,
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 4)->uaddr, seg.len, 0,
 				 refused ? old->seed : buf->seed, false);
 }
 
 /*
- * Guards: the -EFAULT branch of __blkdev_direct_IO()'s loop (block/fops.c):
- * a hole at page 300 of 320 leaves the first bio (256 pages) and a second
- * one of the 44 pages before the hole submitted, then the third
- * bio_iov_iter_get_pages() fails, its empty bio is ended with
- * BLK_STS_IOERR and a sync call returns -EFAULT, although the 300 pages
- * before the hole moved (the single-bio paths return the count). An async
- * call returned -EIOCBQUEUED without that -EFAULT, so its kiocb completes
- * with the empty bio's status: -EIO. Every pinned page released once, read
- * pages dirty; reads and writes.
+ * Guards: the -EFAULT branch of __blkdev_direct_IO()'s loop (block/fops.c): a
+ * hole at page 300 of 320 leaves the first bio (256 pages) and a second of the
+ * 44 pages before the hole submitted; the third bio_iov_iter_get_pages()
+ * fails, its empty bio is ended with BLK_STS_IOERR and a sync call returns
+ * -EFAULT though the 300 pages moved (the single-bio paths return the count).
+ * An async call returned -EIOCBQUEUED without that -EFAULT: its kiocb
+ * completes with the empty bio's status, -EIO. Every pinned page released
+ * once, read pages dirty; reads and writes.
  */
 static void fault_multi_bio_user_hole_efault(struct kunit *test)
 {
@@ -822,48 +725,26 @@ static void fault_multi_bio_user_hole_efault(struct kunit *test)
 }
 
 /*
- * Guards: an async IOCB_HIPRI O_DIRECT call on brd, which has no poll
- * queues (__blkdev_direct_IO_async(): REQ_POLLED): the bio is built and
- * its pages pinned, then the block layer ends it with BLK_STS_NOTSUPP;
- * blkdev_bio_end_io_async() completes the kiocb with -EOPNOTSUPP and
- * releases every pin; nothing moves (a read's pages were dirtied at
- * submission, bio_set_pages_dirty()).
+ * Guards: an async IOCB_HIPRI O_DIRECT call on brd, which has no poll queues
+ * (__blkdev_direct_IO_async(): REQ_POLLED): the bio is built, its pages pinned,
+ * then the block layer ends it with BLK_STS_NOTSUPP; blkdev_bio_end_io_async()
+ * completes the kiocb with -EOPNOTSUPP, releasing every pin; nothing moves (a
+ * read's pages dirtied at submission, bio_set_pages_dirty()).
  */
 static void fault_hipri_on_brd_eopnotsupp(struct kunit *test)
 {
-	struct file *file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BDEV));
-	struct diopin_buf *buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-	struct diopin_buf *old = diopin_dio_prefill(test, file, 4, buf);
 	struct diopin_dio_opts hipri = { .ki_flags = IOCB_HIPRI };
-	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
-	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
-	struct diopin_buf *chk;
-	struct iov_iter iter;
-	int rw;
 
-	for (rw = READ; rw <= WRITE; rw++) {
-		diopin_iter_build(test, &iter, DIOPIN_UBUF,
-				  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
-		KUNIT_EXPECT_EQ(test, diopin_dio_ex(file, rw, 0, &iter, true, &hipri),
-				(ssize_t)-EOPNOTSUPP);
-		diopin_expect_pins(test, snap, 0, rw == READ ? "after the read" :
-				   "after the write");
-		diopin_expect_dirty(test, snap, rw == READ, "after the refused call");
-		diopin_clear_dirty(snap);
-	}
-	diopin_expect_user_bytes(test, buf->uaddr, 4 * PAGE_SIZE, 0, buf->seed, false);
-	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, 4 * PAGE_SIZE, 0, old->seed, false);
+	fault_refused_both_ways(test, 4, &hipri, true, -EOPNOTSUPP, true);
 }
 
 /*
- * Guards: the RWF_ATOMIC gate a pwritev2() goes through,
- * kiocb_set_rw_flags(): brd advertises no atomic write unit, so
- * blkdev_open() leaves FMODE_CAN_ATOMIC_WRITE clear (bdev_can_atomic_write())
- * and RWF_ATOMIC is refused with -EOPNOTSUPP before any I/O is built:
- * IOCB_ATOMIC never set, nothing pinned, the device unchanged. (Should
- * the gate let it through, the write is issued as a syscall would issue
- * it, and its outcome is what the case reports.)
+ * Guards: the RWF_ATOMIC gate a pwritev2() goes through, kiocb_set_rw_flags():
+ * brd advertises no atomic write unit, so blkdev_open() leaves
+ * FMODE_CAN_ATOMIC_WRITE clear (bdev_can_atomic_write()) and RWF_ATOMIC is
+ * refused with -EOPNOTSUPP before any I/O is built: IOCB_ATOMIC never set,
+ * nothing pinned, the device unchanged. (If the gate lets it through, the
+ * write is issued as a syscall would issue it and the case reports it.)
  */
 static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
 {
@@ -874,7 +755,6 @@ static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, 4);
 	const struct diopin_seg seg = { 0, 4 * PAGE_SIZE };
 	struct diopin_dio_opts o = {};
-	struct diopin_buf *chk;
 	struct iov_iter iter;
 	struct kiocb kiocb;
 	int ret;
@@ -893,17 +773,16 @@ static void fault_atomic_write_on_brd_eopnotsupp(struct kunit *test)
 	}
 	diopin_expect_pins(test, snap, 0, "after the refused atomic write");
 	diopin_expect_dirty(test, snap, false, "write source");
-	chk = diopin_dio_readback(test, file, 4);
-	diopin_expect_user_bytes(test, chk->uaddr, 4 * PAGE_SIZE, 0, old->seed, false);
+	diopin_expect_user_bytes(test, diopin_dio_readback(test, file, 4)->uaddr, 4 * PAGE_SIZE, 0,
+				 old->seed, false);
 }
 
 /*
  * Guards: iov_iter_extract_user_pages() passes FOLL_NOFAULT for a nofault
- * iterator (as the page-fault-disabled retries of filesystems use it): an
- * O_DIRECT read into never-written memory (the zero page mapped, so the
- * write needs a COW fault) fails with -EFAULT and faults nothing in: the
- * zero page still mapped, the mm's anonymous RSS unchanged. The same read
- * into written memory runs.
+ * iterator (as filesystems' page-fault-disabled retries use it): an O_DIRECT
+ * read into never-written memory (the zero page mapped, the write needs a COW
+ * fault) fails with -EFAULT and faults nothing in: the zero page still mapped,
+ * the mm's anonymous RSS unchanged. The same read into written memory runs.
  */
 static void fault_nofault_read_faults_nothing_in(struct kunit *test)
 {
@@ -927,24 +806,22 @@ static void fault_nofault_read_faults_nothing_in(struct kunit *test)
 	for (k = 0; k < 4; k++)
 		KUNIT_EXPECT_TRUE_MSG(test, is_zero_page(now[k]),
 				      "page %u was faulted in for writing", k);
-
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, written, &seg, 1);
 	iter.nofault = true;
 	KUNIT_EXPECT_EQ(test, diopin_dio(file, READ, 0, &iter, false), (ssize_t)(4 * PAGE_SIZE));
 }
 
 /*
- * Guards: block/blk-map.c when a passthrough request is larger than the
- * queue takes (nullb0: 64 KiB, null_blk.max_sectors=128): -EINVAL, no bio
- * on the request, the caller's iterator untouched, none of the 32 pages
- * pinned. On 6.12 bio_map_user_iov() puts 16 pages in a bio until
- * bio_add_hw_page() refuses the 17th, releases the rest and reverts; the
- * next call maps them into a second bio that blk_rq_append_bio() refuses
- * (ll_back_merge_fn()), and blk_rq_map_user_iov() unmaps the first with
- * blk_rq_unmap_user(), which releases a DRV_IN bio as a finished read: the
- * first 16 pages come back dirty though nothing was read into them. On 7.2
- * one bio takes all 32 and blk_rq_append_bio() refuses it whole: all
- * clean (DIOPIN_MAP_USER_CHAINS_BIOS).
+ * Guards: block/blk-map.c when a passthrough request is larger than the queue
+ * takes (nullb0: 64 KiB, null_blk.max_sectors=128): -EINVAL, no bio on the
+ * request, the caller's iterator untouched, none of the 32 pages pinned. On
+ * 6.12 bio_map_user_iov() puts 16 pages in a bio until bio_add_hw_page()
+ * refuses the 17th, releases the rest and reverts; the next call maps them
+ * into a second bio that blk_rq_append_bio() refuses (ll_back_merge_fn()), and
+ * blk_rq_map_user_iov() unmaps the first with blk_rq_unmap_user(), releasing a
+ * DRV_IN bio as a finished read: the first 16 pages come back dirty though
+ * nothing was read into them. On 7.2 one bio takes all 32, refused whole by
+ * blk_rq_append_bio(): all clean (DIOPIN_MAP_USER_CHAINS_BIOS).
  */
 static void fault_passthrough_map_too_big_einval(struct kunit *test)
 {
@@ -970,8 +847,7 @@ static void fault_passthrough_map_too_big_einval(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
 	diopin_expect_pins(test, first, 0, "the first 16 pages");
 	diopin_expect_pins(test, second, 0, "the last 16 pages");
-	diopin_expect_dirty(test, first, DIOPIN_MAP_USER_CHAINS_BIOS,
-			    "the first 16 pages");
+	diopin_expect_dirty(test, first, DIOPIN_MAP_USER_CHAINS_BIOS, "the first 16 pages");
 	diopin_expect_dirty(test, second, false, "the last 16 pages");
 	diopin_clear_dirty(first);
 }

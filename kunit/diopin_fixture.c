@@ -1,35 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared fixtures for the diopin KUnit suites, memory and iterators: the
- * pattern, user and kernel buffers, and iterators of every ITER_* type
- * over them. See diopin_fixture.h.
+ * diopin fixtures, memory and iterators: the pattern, user and kernel
+ * buffers, and iterators of every ITER_* type over them (diopin_fixture.h).
  */
-#include <linux/bio.h>
-#include <linux/blkdev.h>
 #include <linux/bvec.h>
-#include <linux/file.h>
-#include <linux/major.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/folio_queue.h>
-#include <linux/fs.h>
-#include <linux/fs_context.h>
-#include <linux/mount.h>
-#include <linux/namei.h>
 #include <linux/mman.h>
 #include <linux/random.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
-#include <linux/swap.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <kunit/resource.h>
 
-#include "internal.h"	/* mm/internal.h: try_grab_folio() */
 #include "diopin_fixture.h"
-#include "diopin_images.h"
-
-/* ---- pattern ---- */
 
 static u8 diopin_pattern_byte(size_t pos, u32 seed)
 {
@@ -46,8 +31,7 @@ void diopin_pattern_fill(void *buf, size_t len, size_t pos, u32 seed)
 		p[i] = diopin_pattern_byte(pos + i, seed);
 }
 
-size_t diopin_pattern_mismatch(const void *buf, size_t len, size_t pos,
-			       u32 seed)
+size_t diopin_pattern_mismatch(const void *buf, size_t len, size_t pos, u32 seed)
 {
 	const u8 *p = buf;
 	size_t i;
@@ -58,25 +42,19 @@ size_t diopin_pattern_mismatch(const void *buf, size_t len, size_t pos,
 	return len;
 }
 
-/* ---- small KUnit action helpers ---- */
-
 KUNIT_DEFINE_ACTION_WRAPPER(diopin_kvfree_action, kvfree, const void *);
 
 void diopin_defer_kvfree(struct kunit *test, void *p)
 {
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_kvfree_action, p));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_kvfree_action, p));
 }
 
 /* ---- buffers ---- */
-
-static struct diopin_buf *diopin_buf_alloc(struct kunit *test,
-					   enum diopin_buf_kind kind,
+static struct diopin_buf *diopin_buf_alloc(struct kunit *test, enum diopin_buf_kind kind,
 					   unsigned int npages)
 {
-	struct diopin_buf *buf;
+	struct diopin_buf *buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
 
-	buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	buf->pages = kunit_kcalloc(test, npages, sizeof(*buf->pages), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, buf->pages);
@@ -90,16 +68,14 @@ int diopin_user_pages(struct kunit *test, unsigned long uaddr,
 		      unsigned int npages, struct page **pages)
 {
 	unsigned int i, done = 0;
-	int ret;
 
 	/*
 	 * Page by page, so that a hole gives a NULL entry rather than ending
-	 * the walk. The ref GUP takes is dropped at once: the mapping keeps
-	 * the page, and a snapshot must not see our ref.
+	 * the walk. GUP's ref is dropped at once: the mapping keeps the page,
+	 * and a snapshot must not see our ref.
 	 */
 	for (i = 0; i < npages; i++) {
-		ret = get_user_pages_fast(uaddr + i * PAGE_SIZE, 1, 0, &pages[i]);
-		if (ret != 1) {
+		if (get_user_pages_fast(uaddr + i * PAGE_SIZE, 1, 0, &pages[i]) != 1) {
 			pages[i] = NULL;
 			continue;
 		}
@@ -116,14 +92,12 @@ static int diopin_fork_child(void *arg)
 	const size_t len = f->n * PAGE_SIZE;
 	struct page *now[DIOPIN_FORK_PAGES];
 	void *kbuf;
-	unsigned int k;
 
 	f->mapped = diopin_user_pages(NULL, (unsigned long)f->buf->uaddr, f->n, f->at_fork);
 	complete(&f->looked);
 	wait_for_completion(&f->go);
 	diopin_user_pages(NULL, (unsigned long)f->buf->uaddr, f->n, now);
-	for (k = 0; k < f->n; k++)
-		f->same += now[k] && now[k] == f->at_fork[k];
+	f->same = diopin_fork_shares(f, now);
 	kbuf = kmalloc(len, GFP_KERNEL);
 	if (!kbuf)
 		f->err = -ENOMEM;
@@ -144,8 +118,7 @@ static void diopin_fork_release(void *arg)
 	wait_for_completion(&f->done);
 }
 
-struct diopin_fork *diopin_fork(struct kunit *test, struct diopin_buf *buf,
-				unsigned int n)
+struct diopin_fork *diopin_fork(struct kunit *test, struct diopin_buf *buf, unsigned int n)
 {
 	struct diopin_fork *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	struct kernel_clone_args args = {
@@ -198,20 +171,16 @@ void diopin_fork_expect_child(struct kunit *test, struct diopin_fork *f)
  * them into one bvec and an I/O of more than BIO_MAX_VECS pages needs
  * several bios, whatever order the page allocator hands out frames in.
  * A page that follows its predecessor's frame is zapped (held meanwhile,
- * so that its frame cannot come back) and faulted in again with the
- * pattern.
+ * so that its frame cannot come back) and refaulted with the pattern.
  */
-static void diopin_buf_unmerge(struct kunit *test, struct diopin_buf *buf,
-			       u8 *tmp)
+static void diopin_buf_unmerge(struct kunit *test, struct diopin_buf *buf, u8 *tmp)
 {
-	struct page **held;
+	struct page **held = kunit_kcalloc(test, buf->npages, sizeof(*held), GFP_KERNEL);
 	unsigned int i, nheld = 0;
 	unsigned long addr;
 
-	held = kunit_kcalloc(test, buf->npages, sizeof(*held), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, held);
-	diopin_user_pages(test, (unsigned long)buf->uaddr, buf->npages,
-			  buf->pages);
+	diopin_user_pages(test, (unsigned long)buf->uaddr, buf->npages, buf->pages);
 	for (i = 1; i < buf->npages; i++) {
 		if (!buf->pages[i] || !buf->pages[i - 1] ||
 		    page_to_pfn(buf->pages[i]) != page_to_pfn(buf->pages[i - 1]) + 1)
@@ -219,45 +188,37 @@ static void diopin_buf_unmerge(struct kunit *test, struct diopin_buf *buf,
 		addr = (unsigned long)buf->uaddr + i * PAGE_SIZE;
 		get_page(buf->pages[i]);
 		held[nheld++] = buf->pages[i];
-		KUNIT_ASSERT_EQ(test, 0, do_madvise(current->mm, addr, PAGE_SIZE,
-						    MADV_DONTNEED));
+		KUNIT_ASSERT_EQ(test, 0, do_madvise(current->mm, addr, PAGE_SIZE, MADV_DONTNEED));
 		diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE, buf->seed);
-		KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)addr, tmp,
-						      PAGE_SIZE));
-		KUNIT_ASSERT_EQ(test, 1, diopin_user_pages(test, addr, 1,
-							   &buf->pages[i]));
+		KUNIT_ASSERT_EQ(test, 0, copy_to_user((void __user *)addr, tmp, PAGE_SIZE));
+		KUNIT_ASSERT_EQ(test, 1, diopin_user_pages(test, addr, 1, &buf->pages[i]));
 	}
 	while (nheld)
 		put_page(held[--nheld]);
 	kunit_kfree(test, held);
 }
 
-struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages,
-				   unsigned long flags)
+struct diopin_buf *diopin_buf_user(struct kunit *test, unsigned int npages, unsigned long flags)
 {
 	struct diopin_buf *buf = diopin_buf_alloc(test, DIOPIN_BUF_USER, npages);
 	unsigned long uaddr;
 	unsigned int i;
 	u8 *tmp;
 
-	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE,
-			      PROT_READ | PROT_WRITE,
+	uaddr = kunit_vm_mmap(test, NULL, 0, npages * PAGE_SIZE, PROT_READ | PROT_WRITE,
 			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
 	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "kunit_vm_mmap() failed");
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr),
 			       "kunit_vm_mmap() returned %ld", (long)uaddr);
 	buf->uaddr = (void __user *)uaddr;
-
 	if (flags & DIOPIN_UMAP_PREFAULT) {
 		tmp = kunit_kmalloc(test, PAGE_SIZE, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, tmp);
 		/* Last to first: few neighbours end up contiguous. */
 		for (i = npages; i-- > 0;) {
-			diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE,
-					    buf->seed);
+			diopin_pattern_fill(tmp, PAGE_SIZE, i * PAGE_SIZE, buf->seed);
 			KUNIT_ASSERT_EQ(test, 0,
-					copy_to_user(buf->uaddr + i * PAGE_SIZE,
-						     tmp, PAGE_SIZE));
+					copy_to_user(buf->uaddr + i * PAGE_SIZE, tmp, PAGE_SIZE));
 		}
 		diopin_buf_unmerge(test, buf, tmp);
 		kunit_kfree(test, tmp);
@@ -270,41 +231,35 @@ struct diopin_buf *diopin_buf_user_map(struct kunit *test, unsigned int npages,
 				       struct file *file, unsigned long mmap_flags)
 {
 	struct diopin_buf *buf = diopin_buf_alloc(test, DIOPIN_BUF_USER, npages);
-	unsigned long uaddr;
+	unsigned long uaddr = kunit_vm_mmap(test, file, 0, npages * PAGE_SIZE,
+					    PROT_READ | PROT_WRITE, mmap_flags, 0);
 
-	uaddr = kunit_vm_mmap(test, file, 0, npages * PAGE_SIZE,
-			      PROT_READ | PROT_WRITE, mmap_flags, 0);
 	KUNIT_ASSERT_NE_MSG(test, uaddr, 0, "kunit_vm_mmap() failed");
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR_VALUE(uaddr),
 			       "kunit_vm_mmap() returned %ld", (long)uaddr);
 	buf->uaddr = (void __user *)uaddr;
 	/* Read faults: a private file mapping maps the page cache read-only. */
-	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, npages, buf->pages),
-			npages);
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, npages, buf->pages), npages);
 	return buf;
 }
 
-void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf,
-		      unsigned int index)
+void diopin_buf_punch(struct kunit *test, struct diopin_buf *buf, unsigned int index)
 {
 	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_USER);
 	KUNIT_ASSERT_LT(test, index, buf->npages);
 	KUNIT_ASSERT_EQ(test, 0,
-			vm_munmap((unsigned long)buf->uaddr + index * PAGE_SIZE,
-				  PAGE_SIZE));
+			vm_munmap((unsigned long)buf->uaddr + index * PAGE_SIZE, PAGE_SIZE));
 	buf->pages[index] = NULL;
 }
 
-void diopin_buf_protnone(struct kunit *test, struct diopin_buf *buf,
-			 unsigned int index)
+void diopin_buf_protnone(struct kunit *test, struct diopin_buf *buf, unsigned int index)
 {
 	unsigned long addr = (unsigned long)buf->uaddr + index * PAGE_SIZE;
 
 	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_USER);
 	KUNIT_ASSERT_LT(test, index, buf->npages);
-	KUNIT_ASSERT_EQ(test, addr,
-			vm_mmap(NULL, addr, PAGE_SIZE, PROT_NONE,
-				MAP_FIXED | MAP_ANONYMOUS | MAP_PRIVATE, 0));
+	KUNIT_ASSERT_EQ(test, addr, vm_mmap(NULL, addr, PAGE_SIZE, PROT_NONE,
+					    MAP_FIXED | MAP_ANONYMOUS | MAP_PRIVATE, 0));
 	buf->pages[index] = NULL;
 }
 
@@ -320,8 +275,7 @@ static void diopin_free_pages_action(void *data)
 
 KUNIT_DEFINE_ACTION_WRAPPER(diopin_folio_put_action, folio_put, struct folio *);
 
-struct diopin_buf *diopin_buf_kernel(struct kunit *test,
-				     enum diopin_buf_kind kind,
+struct diopin_buf *diopin_buf_kernel(struct kunit *test, enum diopin_buf_kind kind,
 				     unsigned int npages)
 {
 	struct diopin_buf *buf = diopin_buf_alloc(test, kind, npages);
@@ -332,9 +286,8 @@ struct diopin_buf *diopin_buf_kernel(struct kunit *test,
 				      "a folio has a power-of-two page count");
 		buf->folio = folio_alloc(GFP_KERNEL, ilog2(npages));
 		KUNIT_ASSERT_NOT_NULL(test, buf->folio);
-		KUNIT_ASSERT_EQ(test, 0,
-				kunit_add_action_or_reset(test, diopin_folio_put_action,
-							  buf->folio));
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_folio_put_action,
+								   buf->folio));
 		for (i = 0; i < npages; i++)
 			buf->pages[i] = folio_page(buf->folio, i);
 		buf->vaddr = folio_address(buf->folio);
@@ -358,27 +311,20 @@ struct diopin_buf *diopin_buf_kernel(struct kunit *test,
 		}
 		buf->vaddr = vmap(buf->pages, npages, VM_MAP, PAGE_KERNEL);
 		if (!buf->vaddr) {
-			for (i = 0; i < npages; i++)
-				__free_page(buf->pages[i]);
+			diopin_free_pages_action(buf);	/* vunmap(NULL) does nothing */
 			KUNIT_FAIL_AND_ABORT(test, "vmap() failed");
 		}
 		KUNIT_ASSERT_EQ(test, 0,
-				kunit_add_action_or_reset(test, diopin_free_pages_action,
-							  buf));
+				kunit_add_action_or_reset(test, diopin_free_pages_action, buf));
 	}
 	diopin_pattern_fill(buf->vaddr, npages * PAGE_SIZE, 0, buf->seed);
 	return buf;
 }
 
 /* ---- iterators ---- */
-
 static const char * const diopin_iter_names[] = {
-	[DIOPIN_UBUF] = "UBUF",
-	[DIOPIN_IOVEC] = "IOVEC",
-	[DIOPIN_KVEC] = "KVEC",
-	[DIOPIN_BVEC] = "BVEC",
-	[DIOPIN_FOLIOQ] = "FOLIOQ",
-	[DIOPIN_XARRAY] = "XARRAY",
+	[DIOPIN_UBUF] = "UBUF", [DIOPIN_IOVEC] = "IOVEC", [DIOPIN_KVEC] = "KVEC",
+	[DIOPIN_BVEC] = "BVEC", [DIOPIN_FOLIOQ] = "FOLIOQ", [DIOPIN_XARRAY] = "XARRAY",
 };
 
 const char *diopin_iter_name(enum diopin_iter_type type)
@@ -396,18 +342,13 @@ static void *diopin_iter_array(struct kunit *test, unsigned int n, size_t size)
 	return p;
 }
 
-static void diopin_iter_folioq(struct kunit *test, struct iov_iter *iter,
-			       unsigned int dir, struct diopin_buf *buf,
-			       const struct diopin_seg *seg)
+static void diopin_iter_folioq(struct kunit *test, struct iov_iter *iter, unsigned int dir,
+			       struct diopin_buf *buf, const struct diopin_seg *seg)
 {
-	struct folio_queue *fq;
+	/* What folioq_init(fq, 0) makes, on every kernel (6.12.95's has no rreq_id yet) */
+	struct folio_queue *fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
 	unsigned int i;
 
-	/*
-	 * Zeroed is what folioq_init(fq, 0) makes of it, on every kernel
-	 * (6.12.95's folioq_init() has no rreq_id argument yet).
-	 */
-	fq = kunit_kzalloc(test, sizeof(*fq), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, fq);
 	if (buf->kind == DIOPIN_BUF_FOLIO) {
 		folioq_append(fq, buf->folio);
@@ -418,32 +359,26 @@ static void diopin_iter_folioq(struct kunit *test, struct iov_iter *iter,
 	KUNIT_ASSERT_LE(test, buf->npages, folioq_nr_slots(fq));
 	for (i = 0; i < buf->npages; i++)
 		folioq_append(fq, page_folio(buf->pages[i]));
-	iov_iter_folio_queue(iter, dir, fq, seg->off / PAGE_SIZE,
-			     seg->off % PAGE_SIZE, seg->len);
+	iov_iter_folio_queue(iter, dir, fq, seg->off / PAGE_SIZE, seg->off % PAGE_SIZE, seg->len);
 }
 
-static void diopin_iter_xarray(struct kunit *test, struct iov_iter *iter,
-			       unsigned int dir, struct diopin_buf *buf,
-			       const struct diopin_seg *seg)
+static void diopin_iter_xarray(struct kunit *test, struct iov_iter *iter, unsigned int dir,
+			       struct diopin_buf *buf, const struct diopin_seg *seg)
 {
-	struct xarray *xa;
+	struct xarray *xa = kunit_kzalloc(test, sizeof(*xa), GFP_KERNEL);
 	unsigned int i;
 
-	xa = kunit_kzalloc(test, sizeof(*xa), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, xa);
 	xa_init(xa);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_xa_destroy_action, xa));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_xa_destroy_action, xa));
 	KUNIT_ASSERT_EQ(test, buf->kind, DIOPIN_BUF_PAGES);
 	for (i = 0; i < buf->npages; i++)
-		KUNIT_ASSERT_FALSE(test, xa_is_err(xa_store(xa, i, buf->pages[i],
-							    GFP_KERNEL)));
+		KUNIT_ASSERT_FALSE(test, xa_is_err(xa_store(xa, i, buf->pages[i], GFP_KERNEL)));
 	iov_iter_xarray(iter, dir, xa, seg->off, seg->len);
 }
 
-size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter,
-			 enum diopin_iter_type type, unsigned int dir,
-			 struct diopin_buf *buf, const struct diopin_seg *segs,
+size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter, enum diopin_iter_type type,
+			 unsigned int dir, struct diopin_buf *buf, const struct diopin_seg *segs,
 			 unsigned int nsegs)
 {
 	bool user = type == DIOPIN_UBUF || type == DIOPIN_IOVEC;
@@ -457,14 +392,11 @@ size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter,
 			    "%s over the wrong kind of buffer", diopin_iter_name(type));
 	KUNIT_ASSERT_GT(test, nsegs, 0);
 	for (i = 0; i < nsegs; i++) {
-		KUNIT_ASSERT_LE(test, segs[i].off + segs[i].len,
-				(size_t)buf->npages * PAGE_SIZE);
+		KUNIT_ASSERT_LE(test, segs[i].off + segs[i].len, (size_t)buf->npages * PAGE_SIZE);
 		total += segs[i].len;
 	}
 	if (type == DIOPIN_UBUF || type == DIOPIN_FOLIOQ || type == DIOPIN_XARRAY)
-		KUNIT_ASSERT_EQ_MSG(test, nsegs, 1, "%s has one segment",
-				    diopin_iter_name(type));
-
+		KUNIT_ASSERT_EQ_MSG(test, nsegs, 1, "%s has one segment", diopin_iter_name(type));
 	switch (type) {
 	case DIOPIN_UBUF:
 		iov_iter_ubuf(iter, dir, buf->uaddr + segs[0].off, segs[0].len);

@@ -1,32 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared fixtures for the diopin KUnit suites, block devices: brd and
- * null_blk devices opened as files, kernel-memory I/O beneath them, a
- * zoned null_blk made through configfs, passthrough requests. See
- * diopin_fixture.h.
+ * diopin fixtures, block devices: brd and null_blk devices opened as files,
+ * kernel-memory I/O beneath them, a zoned null_blk made through configfs,
+ * passthrough requests (diopin_fixture.h).
  */
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
 #include <linux/file.h>
 #include <linux/major.h>
-#include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
-#include <linux/fs_context.h>
-#include <linux/fs_struct.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
-#include <linux/workqueue.h>
 #include <kunit/resource.h>
-#include <kunit/test-bug.h>
 
 #include "diopin_fixture.h"
-#include "diopin_images.h"
-
-/* ---- block devices ---- */
 
 void diopin_fput_action(void *file)
 {
@@ -35,16 +23,13 @@ void diopin_fput_action(void *file)
 
 struct file *diopin_bdev_open(struct kunit *test, dev_t dev)
 {
-	struct file *file;
+	struct file *file = bdev_file_open_by_dev(dev, BLK_OPEN_READ | BLK_OPEN_WRITE, NULL, NULL);
 
 	BUILD_BUG_ON(DIOPIN_BRD(0) != MKDEV(RAMDISK_MAJOR, 0));
-	file = bdev_file_open_by_dev(dev, BLK_OPEN_READ | BLK_OPEN_WRITE,
-				     NULL, NULL);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file),
 			       "opening block device %u:%u: %ld (is it built in?)",
 			       MAJOR(dev), MINOR(dev), PTR_ERR(file));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
 	return file;
 }
 
@@ -58,11 +43,7 @@ void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
 	struct bio bio;
 	int err;
 
-	/*
-	 * A kernel buffer, up to DIOPIN_RW_VECS pages a bio, no pins: only for
-	 * setting up and checking (few bios: a null_blk device takes
-	 * milliseconds for each).
-	 */
+	/* No pins, DIOPIN_RW_VECS pages a bio: setup and checks only (null_blk takes ms a bio). */
 	KUNIT_ASSERT_TRUE(test, virt_addr_valid(kbuf));
 	KUNIT_ASSERT_EQ(test, 0, (pos | len | offset_in_page(kbuf)) & (SECTOR_SIZE - 1));
 	while (len) {
@@ -70,8 +51,7 @@ void diopin_bdev_rw(struct kunit *test, struct block_device *bdev,
 		bio.bi_iter.bi_sector = pos >> SECTOR_SHIFT;
 		for (size = 0; len && bio.bi_vcnt < DIOPIN_RW_VECS; size += part) {
 			part = min_t(size_t, len, PAGE_SIZE - offset_in_page(kbuf));
-			__bio_add_page(&bio, virt_to_page(kbuf), part,
-				       offset_in_page(kbuf));
+			__bio_add_page(&bio, virt_to_page(kbuf), part, offset_in_page(kbuf));
 			kbuf += part;
 			len -= part;
 		}
@@ -99,7 +79,6 @@ dev_t diopin_nullb_dev(struct kunit *test, unsigned int index)
 }
 
 /* ---- a zoned null_blk device, made through configfs ---- */
-
 struct diopin_zoned {
 	struct kunit *test;
 	struct vfsmount *mnt;
@@ -133,17 +112,14 @@ static void diopin_zoned_set(struct kunit *test, struct diopin_zoned *z,
 	snprintf(path, sizeof(path), "nullb/%s/%s", DIOPIN_ZONED_NAME, attr);
 	len = snprintf(buf, sizeof(buf), "%u\n", val);
 	file = file_open_root_mnt(z->mnt, path, O_WRONLY, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "opening configfs %s: %ld",
-			       path, PTR_ERR(file));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "opening configfs %s: %ld", path, PTR_ERR(file));
 	ret = kernel_write(file, buf, len, &pos);
 	fput(file);
 	KUNIT_ASSERT_EQ_MSG(test, ret, (ssize_t)len,
-			    "configfs %s = %u: %zd (CONFIG_BLK_DEV_ZONED=y?)",
-			    path, val, ret);
+			    "configfs %s = %u: %zd (CONFIG_BLK_DEV_ZONED=y?)", path, val, ret);
 }
 
-struct file *diopin_nullb_zoned_open(struct kunit *test,
-				     unsigned int append_max_sectors)
+struct file *diopin_nullb_zoned_open(struct kunit *test, unsigned int append_max_sectors)
 {
 	struct diopin_zoned *z = kunit_kzalloc(test, sizeof(*z), GFP_KERNEL);
 	struct file_system_type *type;
@@ -159,8 +135,7 @@ struct file *diopin_nullb_zoned_open(struct kunit *test,
 	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no configfs (CONFIG_CONFIGFS_FS=y?)");
 	z->mnt = kern_mount(type);
 	put_filesystem(type);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(z->mnt), "mounting configfs: %ld",
-			       PTR_ERR(z->mnt));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(z->mnt), "mounting configfs: %ld", PTR_ERR(z->mnt));
 	err = vfs_path_lookup(z->mnt->mnt_root, z->mnt, "nullb", 0, &z->nullb);
 	if (err)
 		kern_unmount(z->mnt);
@@ -171,9 +146,7 @@ struct file *diopin_nullb_zoned_open(struct kunit *test,
 		kern_unmount(z->mnt);
 	}
 	KUNIT_ASSERT_EQ_MSG(test, err, 0, "mkdir nullb/%s", DIOPIN_ZONED_NAME);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_zoned_remove, z));
-
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_zoned_remove, z));
 	diopin_zoned_set(test, z, "size", DIOPIN_ZONED_MB);
 	diopin_zoned_set(test, z, "memory_backed", 1);
 	diopin_zoned_set(test, z, "zoned", 1);
@@ -181,35 +154,29 @@ struct file *diopin_nullb_zoned_open(struct kunit *test,
 	diopin_zoned_set(test, z, "zone_nr_conv", 0);
 	diopin_zoned_set(test, z, "zone_append_max_sectors", append_max_sectors);
 	diopin_zoned_set(test, z, "power", 1);
-
 	dev = class_find_device_by_name(&block_class, DIOPIN_ZONED_NAME);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "null_blk made no disk %s",
-				  DIOPIN_ZONED_NAME);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "null_blk made no disk %s", DIOPIN_ZONED_NAME);
 	devt = dev->devt;
 	put_device(dev);
 	return diopin_bdev_open(test, devt);
 }
 
 KUNIT_DEFINE_ACTION_WRAPPER(diopin_put_device_action, put_device, struct device *);
-
 KUNIT_DEFINE_ACTION_WRAPPER(diopin_rq_free_action, blk_mq_free_request, struct request *);
 
 struct request *diopin_nullb_rq(struct kunit *test, blk_opf_t op)
 {
+	struct device *dev = class_find_device_by_name(&block_class, "nullb0");
 	struct request_queue *q;
 	struct request *rq;
-	struct device *dev;
 
-	dev = class_find_device_by_name(&block_class, "nullb0");
 	KUNIT_ASSERT_NOT_NULL_MSG(test, dev, "no nullb0: is CONFIG_BLK_DEV_NULL_BLK=y?");
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_put_device_action, dev));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_put_device_action, dev));
 	q = dev_to_disk(dev)->queue;
 	KUNIT_ASSERT_TRUE_MSG(test, queue_is_mq(q), "nullb0 is not blk-mq");
 	rq = blk_mq_alloc_request(q, op, 0);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(rq));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_rq_free_action, rq));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_rq_free_action, rq));
 	return rq;
 }
 
@@ -218,8 +185,7 @@ void diopin_rq_free(struct kunit *test, struct request *rq)
 	kunit_release_action(test, diopin_rq_free_action, rq);
 }
 
-void diopin_rq_map_faulting(struct kunit *test, struct diopin_buf *buf,
-			    unsigned int rounds)
+void diopin_rq_map_faulting(struct kunit *test, struct diopin_buf *buf, unsigned int rounds)
 {
 	const struct diopin_seg seg = { 0, buf->npages * PAGE_SIZE };
 	unsigned int round;

@@ -1,23 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared fixtures for the diopin KUnit suites, O_DIRECT calls: sync and
- * async kiocbs (a device's queue held so that "later" is arranged), the
- * task's fail_nth, debugfs knobs, and the write-then-read-back helpers.
- * See diopin_fixture.h.
+ * diopin fixtures, O_DIRECT calls: sync and async kiocbs (a device's queue
+ * held so that "later" is arranged), the task's fail_nth, debugfs knobs, and
+ * the write-then-read-back helpers (diopin_fixture.h).
  */
-#include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/blk-mq.h>
-#include <linux/file.h>
-#include <linux/major.h>
 #include <linux/completion.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
-#include <linux/fs_context.h>
-#include <linux/fs_struct.h>
 #include <linux/kthread.h>
 #include <linux/mount.h>
-#include <linux/namei.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -26,9 +18,6 @@
 #include <kunit/test-bug.h>
 
 #include "diopin_fixture.h"
-#include "diopin_images.h"
-
-/* ---- O_DIRECT I/O ---- */
 
 struct diopin_aio {
 	struct kiocb kiocb;
@@ -44,8 +33,7 @@ static void diopin_aio_complete(struct kiocb *kiocb, long ret)
 	complete(&aio->done);
 }
 
-ssize_t diopin_dio(struct file *file, int rw, loff_t pos,
-		   struct iov_iter *iter, bool async)
+ssize_t diopin_dio(struct file *file, int rw, loff_t pos, struct iov_iter *iter, bool async)
 {
 	return diopin_dio_ex(file, rw, pos, iter, async, NULL);
 }
@@ -62,15 +50,10 @@ unsigned int diopin_fail_nth_swap(unsigned int nth)
 }
 
 /* ---- debugfs knobs (fault injection, kmemleak) ---- */
-
 KUNIT_DEFINE_ACTION_WRAPPER(diopin_kern_unmount, kern_unmount, struct vfsmount *);
 
-/*
- * @path under a kernel mount of debugfs, opened with @flags; the file is
- * put and debugfs unmounted when the test ends.
- */
-static struct file *diopin_debugfs_open(struct kunit *test, const char *path,
-					int flags)
+/* @path on a kernel mount of debugfs; the file put, debugfs unmounted when the test ends. */
+static struct file *diopin_debugfs_open(struct kunit *test, const char *path, int flags)
 {
 	struct file_system_type *type = get_fs_type("debugfs");
 	struct vfsmount *mnt;
@@ -79,25 +62,15 @@ static struct file *diopin_debugfs_open(struct kunit *test, const char *path,
 	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no debugfs (CONFIG_DEBUG_FS=y?)");
 	mnt = kern_mount(type);
 	put_filesystem(type);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting debugfs: %ld",
-			       PTR_ERR(mnt));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_kern_unmount, mnt));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting debugfs: %ld", PTR_ERR(mnt));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_kern_unmount, mnt));
 	file = file_open_root_mnt(mnt, path, flags, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "opening debugfs %s: %ld",
-			       path, PTR_ERR(file));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "opening debugfs %s: %ld", path, PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
 	return file;
 }
 
-/*
- * debugfs files take user memory (simple_write_to_buffer(),
- * strncpy_from_user()): the value goes through a page of the test's own
- * user mapping.
- */
-ssize_t diopin_debugfs_write(struct kunit *test, const char *path,
-			     const char *val)
+ssize_t diopin_debugfs_write(struct kunit *test, const char *path, const char *val)
 {
 	struct file *file = diopin_debugfs_open(test, path, O_WRONLY);
 	struct diopin_buf *ubuf = diopin_buf_user(test, 1, 0);
@@ -109,8 +82,7 @@ ssize_t diopin_debugfs_write(struct kunit *test, const char *path,
 	return file->f_op->write(file, ubuf->uaddr, len, &pos);
 }
 
-ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf,
-			    size_t size)
+ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf, size_t size)
 {
 	struct file *file = diopin_debugfs_open(test, path, O_RDONLY);
 	struct diopin_buf *ubuf = diopin_buf_user(test, 4, 0);
@@ -120,8 +92,7 @@ ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf,
 
 	KUNIT_ASSERT_GT(test, size, 0);
 	do {
-		n = file->f_op->read(file, ubuf->uaddr,
-				     min(size - 1 - done, 4 * PAGE_SIZE), &pos);
+		n = file->f_op->read(file, ubuf->uaddr, min(size - 1 - done, 4 * PAGE_SIZE), &pos);
 		if (n < 0)
 			return n;
 		KUNIT_ASSERT_EQ(test, 0, copy_from_user(kbuf + done, ubuf->uaddr, n));
@@ -132,14 +103,11 @@ ssize_t diopin_debugfs_read(struct kunit *test, const char *path, char *kbuf,
 }
 
 /*
- * "Completes later", arranged rather than raced: an async call on a blk-mq
- * device (null_blk) runs with the device's queue quiesced, so nothing it
- * submits is dispatched, let alone completed, before the submitter has
- * returned (and in_flight has run); then the queue is released and the
- * device completes the I/O. A kernel that waits inside the call for its
- * own completion would wait forever: a timer releases the queue after
- * DIOPIN_HOLD_SECS, and such a call is not "later". A test that stops
- * while the queue is held releases it through its action.
+ * "Completes later", arranged rather than raced (diopin_dio_opts.hold):
+ * nothing the call submits is dispatched before the submitter returned and
+ * in_flight ran. A call that waits for its own completion would wait forever
+ * on the quiesced queue: a timer releases it after DIOPIN_HOLD_SECS; a test
+ * that stops while it is held releases it through its action.
  */
 #define DIOPIN_HOLD_SECS	10
 
@@ -147,21 +115,17 @@ struct diopin_hold {
 	struct request_queue *q;
 	struct delayed_work timer;
 	atomic_t released;
-	bool by_timer;
 };
 
-static void diopin_hold_release(struct diopin_hold *h, bool by_timer)
+static void diopin_hold_release(struct diopin_hold *h)
 {
-	if (atomic_cmpxchg(&h->released, 0, 1))
-		return;
-	h->by_timer = by_timer;
-	blk_mq_unquiesce_queue(h->q);
+	if (!atomic_cmpxchg(&h->released, 0, 1))
+		blk_mq_unquiesce_queue(h->q);
 }
 
 static void diopin_hold_expired(struct work_struct *work)
 {
-	diopin_hold_release(container_of(work, struct diopin_hold, timer.work),
-			    true);
+	diopin_hold_release(container_of(work, struct diopin_hold, timer.work));
 }
 
 static void diopin_hold_action(void *arg)
@@ -169,7 +133,7 @@ static void diopin_hold_action(void *arg)
 	struct diopin_hold *h = arg;
 
 	cancel_delayed_work_sync(&h->timer);
-	diopin_hold_release(h, false);
+	diopin_hold_release(h);
 	kfree(h);
 }
 
@@ -177,11 +141,10 @@ static void diopin_hold_action(void *arg)
 static struct diopin_hold *diopin_hold_start(struct file *file)
 {
 	struct inode *inode = file_inode(file);
-	struct block_device *bdev;
+	struct block_device *bdev = S_ISBLK(inode->i_mode) ? file_bdev(file) : inode->i_sb->s_bdev;
 	struct kunit *test = kunit_get_current_test();
 	struct diopin_hold *h;
 
-	bdev = S_ISBLK(inode->i_mode) ? file_bdev(file) : inode->i_sb->s_bdev;
 	if (!test || !bdev || !queue_is_mq(bdev_get_queue(bdev)))
 		return NULL;
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
@@ -223,11 +186,7 @@ static ssize_t diopin_dio_call(struct kiocb *kiocb, int rw, struct iov_iter *ite
 	return ret;
 }
 
-/*
- * A sync call whose device is held: it waits inside the call for a
- * completion that cannot come before the queue is released, so it runs
- * in a thread of its own, in the test's mm, while in_flight runs here.
- */
+/* Sync, held: the call waits inside for a completion only the queue's release allows. */
 struct diopin_sync_call {
 	struct kiocb *kiocb;
 	int rw;
@@ -249,13 +208,9 @@ static int diopin_sync_call_fn(void *arg)
 	return 0;
 }
 
-/*
- * Sync, held: start the call in its thread, run in_flight (which waits
- * for what it needs the call to have done), release the queue, join.
- */
-static ssize_t diopin_dio_held_sync(struct diopin_aio *aio, int rw,
-				    struct iov_iter *iter, struct diopin_hold *hold,
-				    struct diopin_dio_opts *o)
+/* Start the call in its thread, run in_flight, release the queue, join. */
+static ssize_t diopin_dio_held_sync(struct diopin_aio *aio, int rw, struct iov_iter *iter,
+				    struct diopin_hold *hold, struct diopin_dio_opts *o)
 {
 	struct diopin_sync_call *c = kzalloc(sizeof(*c), GFP_KERNEL);
 	struct task_struct *task;
@@ -276,8 +231,7 @@ static ssize_t diopin_dio_held_sync(struct diopin_aio *aio, int rw,
 	if (o->in_flight)
 		o->in_flight(o->arg);
 	o->later = !completion_done(&c->done) && !atomic_read(&hold->released);
-	if (!diopin_hold_end(hold))
-		o->later = false;
+	o->later &= diopin_hold_end(hold);
 	/* One that never returns is a failure, not a hang: @c stays allocated. */
 	if (!wait_for_completion_timeout(&c->done, 10 * HZ))
 		return -ETIMEDOUT;
@@ -286,8 +240,7 @@ static ssize_t diopin_dio_held_sync(struct diopin_aio *aio, int rw,
 	return ret;
 }
 
-ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
-		      struct iov_iter *iter, bool async,
+ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos, struct iov_iter *iter, bool async,
 		      struct diopin_dio_opts *o)
 {
 	struct diopin_aio *aio = kzalloc(sizeof(*aio), GFP_KERNEL);
@@ -323,30 +276,28 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 		o->failed = !diopin_fail_nth_swap(0);
 	/* Held: only the timer can have let the device complete it yet. */
 	if (o)
-		o->later = async && ret == -EIOCBQUEUED &&
-			   !completion_done(&aio->done) &&
+		o->later = async && ret == -EIOCBQUEUED && !completion_done(&aio->done) &&
 			   !(hold && atomic_read(&hold->released));
 	if (o && o->in_flight && o->later)
 		o->in_flight(o->arg);
 	/* The timer fired during in_flight: the I/O was not held through it. */
 	if (hold && !diopin_hold_end(hold) && o)
 		o->later = false;
-	if (async && ret == -EIOCBQUEUED && o && (o->ki_flags & IOCB_HIPRI)) {
+	if (async && ret == -EIOCBQUEUED) {
 		unsigned long end = jiffies + 10 * HZ;
 
 		/*
 		 * Polled: only iocb_bio_iopoll() completes it, in this task;
 		 * once ki_complete has run the bio is gone, so stop then.
 		 */
-		while (!completion_done(&aio->done) && time_before(jiffies, end)) {
+		while (o && (o->ki_flags & IOCB_HIPRI) && !completion_done(&aio->done) &&
+		       time_before(jiffies, end)) {
 			iocb_bio_iopoll(&aio->kiocb, NULL, 0);
 			cond_resched();
 		}
-	}
-	if (async && ret == -EIOCBQUEUED) {
 		/*
-		 * A completion that never comes is a failure, not a hang;
-		 * the kiocb stays allocated in case it comes after all.
+		 * A completion that never comes is a failure, not a hang; the
+		 * kiocb stays allocated in case it comes after all.
 		 */
 		if (!wait_for_completion_timeout(&aio->done, 10 * HZ))
 			return -ETIMEDOUT;
@@ -356,20 +307,18 @@ ssize_t diopin_dio_ex(struct file *file, int rw, loff_t pos,
 	return ret;
 }
 
-ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw,
-			loff_t pos, struct diopin_buf *buf, size_t off,
-			size_t len)
+ssize_t diopin_dio_ubuf(struct kunit *test, struct file *file, int rw, loff_t pos,
+			struct diopin_buf *buf, size_t off, size_t len)
 {
 	const struct diopin_seg seg = { off, len };
 	struct iov_iter iter;
 
-	diopin_iter_build(test, &iter, DIOPIN_UBUF,
-			  rw == READ ? ITER_DEST : ITER_SOURCE, buf, &seg, 1);
+	diopin_iter_build(test, &iter, DIOPIN_UBUF, rw == READ ? ITER_DEST : ITER_SOURCE,
+			  buf, &seg, 1);
 	return diopin_dio(file, rw, pos, &iter, false);
 }
 
-struct diopin_buf *diopin_dio_prefill(struct kunit *test, struct file *file,
-				      unsigned int npages,
+struct diopin_buf *diopin_dio_prefill(struct kunit *test, struct file *file, unsigned int npages,
 				      const struct diopin_buf *other)
 {
 	struct diopin_buf *buf;
@@ -377,19 +326,16 @@ struct diopin_buf *diopin_dio_prefill(struct kunit *test, struct file *file,
 	do
 		buf = diopin_buf_user(test, npages, DIOPIN_UMAP_PREFAULT);
 	while ((u8)buf->seed == (u8)other->seed);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, buf, 0,
-					      npages * PAGE_SIZE),
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, WRITE, 0, buf, 0, npages * PAGE_SIZE),
 			(ssize_t)(npages * PAGE_SIZE));
 	return buf;
 }
 
-struct diopin_buf *diopin_dio_readback(struct kunit *test, struct file *file,
-				       unsigned int npages)
+struct diopin_buf *diopin_dio_readback(struct kunit *test, struct file *file, unsigned int npages)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, npages, 0);
 
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, buf, 0,
-					      npages * PAGE_SIZE),
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, file, READ, 0, buf, 0, npages * PAGE_SIZE),
 			(ssize_t)(npages * PAGE_SIZE));
 	return buf;
 }

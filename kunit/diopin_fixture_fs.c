@@ -1,31 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared fixtures for the diopin KUnit suites, filesystems: the test
- * thread's own root (device nodes live there), images loaded into a
- * device and mounted, files opened on them. See diopin_fixture.h.
+ * diopin fixtures, filesystems: the test thread's own root (device nodes
+ * live there), images loaded into a device and mounted, files opened on
+ * them (diopin_fixture.h).
  */
-#include <linux/bio.h>
 #include <linux/blkdev.h>
-#include <linux/blk-mq.h>
 #include <linux/file.h>
-#include <linux/major.h>
-#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/fs_struct.h>
 #include <linux/mount.h>
-#include <linux/namei.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
-#include <linux/workqueue.h>
 #include <kunit/resource.h>
-#include <kunit/test-bug.h>
 
 #include "diopin_fixture.h"
 #include "diopin_images.h"
-
-/* ---- mounted filesystems on brd ---- */
 
 KUNIT_DEFINE_ACTION_WRAPPER(diopin_mntput_action, mntput, struct vfsmount *);
 
@@ -34,25 +23,18 @@ static void diopin_root_free(struct kunit_resource *res)
 	mntput(res->data);
 }
 
-static int diopin_root_init(struct kunit_resource *res, void *mnt)
-{
-	res->data = mnt;
-	return 0;
-}
-
-static bool diopin_root_match(struct kunit *test, struct kunit_resource *res,
-			      void *unused)
+static bool diopin_root_match(struct kunit *test, struct kunit_resource *res, void *unused)
 {
 	return res->free == diopin_root_free;
 }
 
 /*
- * Give this test thread a "/" of its own: a private tmpfs, made the root
- * and working directory of the thread's own fs_struct (unshared from the
- * kthreads', whose "/" is rootfs on 6.12 and 7.2 and a read-only nullfs
- * from 7.3 on). The device nodes a mount needs as its "source" are made
- * there, so no case depends on what the kernel's namespace looks like.
- * The fs_struct goes with the thread; the tmpfs with its last reference.
+ * Give this test thread a "/" of its own: a private tmpfs, root and working
+ * directory of the thread's own fs_struct (unshared from the kthreads',
+ * whose "/" is rootfs on 6.12 and 7.2, a read-only nullfs from 7.3 on). The
+ * device nodes a mount needs as its "source" are made there, so no case
+ * depends on the kernel's namespace. The fs_struct goes with the thread,
+ * the tmpfs with its last reference.
  */
 static void diopin_own_root(struct kunit *test)
 {
@@ -70,10 +52,9 @@ static void diopin_own_root(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "no tmpfs (CONFIG_SHMEM=y?)");
 	mnt = vfs_kern_mount(type, 0, "diopin", NULL);
 	put_filesystem(type);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting tmpfs: %ld",
-			       PTR_ERR(mnt));
-	if (!kunit_alloc_resource(test, diopin_root_init, diopin_root_free,
-				  GFP_KERNEL, mnt)) {
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting tmpfs: %ld", PTR_ERR(mnt));
+	/* No init: the resource's data is @mnt. */
+	if (!kunit_alloc_resource(test, NULL, diopin_root_free, GFP_KERNEL, mnt)) {
 		mntput(mnt);
 		KUNIT_FAIL_AND_ABORT(test, "no memory for the private root");
 	}
@@ -90,7 +71,6 @@ static void diopin_load_image(struct kunit *test, struct block_device *bdev,
 	void *zero = kunit_kzalloc(test, 16 * PAGE_SIZE, GFP_KERNEL);
 	size_t pos, part;
 	unsigned int i;
-	void *tmp;
 
 	KUNIT_ASSERT_NOT_NULL(test, zero);
 	KUNIT_ASSERT_LE(test, img->size, bdev_nr_bytes(bdev));
@@ -100,8 +80,8 @@ static void diopin_load_image(struct kunit *test, struct block_device *bdev,
 	}
 	for (i = 0; i < img->nchunks; i++) {
 		const struct diopin_image_chunk *c = &img->chunks[i];
+		void *tmp = kunit_kmalloc(test, c->len, GFP_KERNEL);
 
-		tmp = kunit_kmalloc(test, c->len, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, tmp);
 		memcpy(tmp, c->data, c->len);
 		diopin_bdev_rw(test, bdev, REQ_OP_WRITE,
@@ -113,8 +93,7 @@ static void diopin_load_image(struct kunit *test, struct block_device *bdev,
 }
 
 /* Wait until no earlier mount holds @bdev (mntput is delayed in kthreads). */
-static void diopin_bdev_wait_unheld(struct kunit *test,
-				    struct block_device *bdev)
+static void diopin_bdev_wait_unheld(struct kunit *test, struct block_device *bdev)
 {
 	unsigned long deadline = jiffies + 10 * HZ;
 
@@ -135,24 +114,20 @@ struct file *diopin_bdev_open_node(struct kunit *test, dev_t dev, int flags)
 	snprintf(path, sizeof(path), "/diopin-%u-%u", MAJOR(dev), MINOR(dev));
 	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(path, dev), "mknod %s", path);
 	file = filp_open(path, flags, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", path,
-			       PTR_ERR(file));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", path, PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
 	return file;
 }
 
-static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
-					    const struct diopin_image *img,
+static struct vfsmount *diopin_fs_mount_dev(struct kunit *test, const struct diopin_image *img,
 					    dev_t dev, bool load)
 {
+	struct block_device *bdev = file_bdev(diopin_bdev_open(test, dev));
 	struct file_system_type *type;
-	struct block_device *bdev;
 	struct fs_context *fc;
 	struct vfsmount *mnt;
 	char source[32];
 
-	bdev = file_bdev(diopin_bdev_open(test, dev));
 	diopin_bdev_wait_unheld(test, bdev);
 	if (load) {
 		diopin_load_image(test, bdev, img);
@@ -161,13 +136,11 @@ static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
 		KUNIT_ASSERT_EQ(test, 0, sync_blockdev(bdev));
 		invalidate_bdev(bdev);
 	}
-
 	diopin_own_root(test);
 	snprintf(source, sizeof(source), "/diopin-%u-%u", MAJOR(dev), MINOR(dev));
 	KUNIT_ASSERT_EQ_MSG(test, 0, diopin_mknod(source, dev), "mknod %s", source);
 	type = get_fs_type(img->fstype);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "filesystem %s is not built in",
-				  img->fstype);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, type, "filesystem %s is not built in", img->fstype);
 	fc = fs_context_for_mount(type, 0);
 	put_filesystem(type);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(fc));
@@ -179,28 +152,23 @@ static struct vfsmount *diopin_fs_mount_dev(struct kunit *test,
 	put_fs_context(fc);
 	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(mnt), "mounting %s on %s: %ld",
 			       img->fstype, source, PTR_ERR(mnt));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_mntput_action, mnt));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_mntput_action, mnt));
 	return mnt;
 }
 
-struct vfsmount *diopin_fs_mount(struct kunit *test,
-				 const struct diopin_image *img,
+struct vfsmount *diopin_fs_mount(struct kunit *test, const struct diopin_image *img,
 				 unsigned int minor)
 {
 	return diopin_fs_mount_dev(test, img, DIOPIN_BRD(minor), true);
 }
 
-struct vfsmount *diopin_fs_mount_on(struct kunit *test,
-				    const struct diopin_image *img, dev_t dev)
+struct vfsmount *diopin_fs_mount_on(struct kunit *test, const struct diopin_image *img, dev_t dev)
 {
 	return diopin_fs_mount_dev(test, img, dev, true);
 }
 
-struct vfsmount *diopin_fs_remount_cold(struct kunit *test,
-					struct vfsmount *mnt,
-					const struct diopin_image *img,
-					unsigned int minor)
+struct vfsmount *diopin_fs_remount_cold(struct kunit *test, struct vfsmount *mnt,
+					const struct diopin_image *img, unsigned int minor)
 {
 	kunit_release_action(test, diopin_mntput_action, mnt);
 	return diopin_fs_mount_dev(test, img, DIOPIN_BRD(minor), false);
@@ -211,14 +179,11 @@ void diopin_fs_close(struct kunit *test, struct file *file)
 	kunit_release_action(test, diopin_fput_action, file);
 }
 
-struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt,
-			    const char *name, int flags)
+struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt, const char *name, int flags)
 {
 	struct file *file = file_open_root_mnt(mnt, name, flags, 0600);
 
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", name,
-			       PTR_ERR(file));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_fput_action, file));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "open %s: %ld", name, PTR_ERR(file));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
 	return file;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Shared fixtures for the diopin KUnit suites, page state and pins:
- * snapshots of refcount, pin state and dirty bit with the expectations
- * over them, and pins held through KUnit actions. See diopin_fixture.h.
+ * diopin fixtures, page state and pins: snapshots of refcount, pin state and
+ * dirty bit with the expectations over them, and pins held through KUnit
+ * actions (diopin_fixture.h).
  */
 #include <linux/mm.h>
 #include <linux/delay.h>
@@ -11,8 +11,6 @@
 
 #include "internal.h"	/* mm/internal.h: try_grab_folio() */
 #include "diopin_fixture.h"
-
-/* ---- page-state snapshots ---- */
 
 static void diopin_state_read(struct diopin_page_state *s, struct page *page)
 {
@@ -25,13 +23,11 @@ static void diopin_state_read(struct diopin_page_state *s, struct page *page)
 	s->dirty = folio_test_dirty(folio);
 }
 
-struct diopin_snap *diopin_snap_take(struct kunit *test, struct page **pages,
-				     unsigned int n)
+struct diopin_snap *diopin_snap_take(struct kunit *test, struct page **pages, unsigned int n)
 {
-	struct diopin_snap *snap;
+	struct diopin_snap *snap = kunit_kzalloc(test, struct_size(snap, s, n), GFP_KERNEL);
 	unsigned int i;
 
-	snap = kunit_kzalloc(test, struct_size(snap, s, n), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, snap);
 	snap->n = n;
 	/* Per-CPU LRU batches hold transient refs: count without them. */
@@ -44,8 +40,7 @@ struct diopin_snap *diopin_snap_take(struct kunit *test, struct page **pages,
 }
 
 /* How many entries of @base belong to the folio of entry @i. */
-static unsigned int diopin_folio_occurrences(const struct diopin_snap *base,
-					     unsigned int i)
+static unsigned int diopin_folio_occurrences(const struct diopin_snap *base, unsigned int i)
 {
 	struct folio *folio = page_folio(base->s[i].page);
 	unsigned int j, occ = 0;
@@ -69,8 +64,7 @@ void diopin_expect_pins(struct kunit *test, const struct diopin_snap *base,
 		struct folio *folio = page_folio(was->page);
 
 		diopin_state_read(&now, was->page);
-		extra = is_zero_folio(folio) ? 0 :
-			pins * diopin_folio_occurrences(base, i);
+		extra = is_zero_folio(folio) ? 0 : pins * diopin_folio_occurrences(base, i);
 		if (folio_test_large(folio)) {
 			want_ref = was->refcount + extra;
 			want_pincount = was->pincount + extra;
@@ -151,7 +145,6 @@ void diopin_clear_dirty(const struct diopin_snap *base)
 }
 
 /* ---- pins ---- */
-
 struct diopin_pins {
 	unsigned int n;
 	struct page *pages[] __counted_by(n);
@@ -165,8 +158,7 @@ static void diopin_unpin_action(void *data)
 	kfree(pins);
 }
 
-struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
-				     unsigned int n)
+struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages, unsigned int n)
 {
 	struct diopin_pins *pins;
 
@@ -178,8 +170,7 @@ struct diopin_pins *diopin_pins_hold(struct kunit *test, struct page **pages,
 	}
 	pins->n = n;
 	memcpy(pins->pages, pages, n * sizeof(*pages));
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, diopin_unpin_action, pins));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_unpin_action, pins));
 	return pins;
 }
 
@@ -195,9 +186,8 @@ struct diopin_pins *diopin_grab_held(struct kunit *test, struct page **pages,
 	return k ? diopin_pins_hold(test, pages, k) : NULL;
 }
 
-ssize_t diopin_extract_held(struct kunit *test, struct iov_iter *iter,
-			    struct page ***pages, size_t maxsize,
-			    unsigned int maxpages, size_t *off0,
+ssize_t diopin_extract_held(struct kunit *test, struct iov_iter *iter, struct page ***pages,
+			    size_t maxsize, unsigned int maxpages, size_t *off0,
 			    struct diopin_pins **held)
 {
 	bool callee = !*pages, pin = iov_iter_extract_will_pin(iter);
@@ -208,8 +198,7 @@ ssize_t diopin_extract_held(struct kunit *test, struct iov_iter *iter,
 	if (callee && *pages)
 		diopin_defer_kvfree(test, *pages);
 	if (got > 0 && pin)
-		*held = diopin_pins_hold(test, *pages,
-					 DIV_ROUND_UP(*off0 + got, PAGE_SIZE));
+		*held = diopin_pins_hold(test, *pages, DIV_ROUND_UP(*off0 + got, PAGE_SIZE));
 	return got;
 }
 

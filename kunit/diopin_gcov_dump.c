@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_gcov_dump: not a test of the kernel, a carrier for diopin's
- * coverage run on x86_64 (CONFIG_GCOV_KERNEL, CONFIG_GCOV_PROFILE_ALL).
- *
- * A KUnit kernel under QEMU has no user space to copy .gcda files out of
- * debugfs, so after every other suite (the last object of lib/diopin) this
- * one writes the .gcda data of the files in diopin's coverage scope to the
- * console, hex-encoded, one "diopin-gcda: FILE OFFSET HEX" line per 64
- * bytes (convert_to_gcda(), as kernel/gcov/fs.c builds the debugfs files).
- * diopin's scripts/coverage rebuilds the files from the log and merges them
- * with the UML run's. Not part of the posted series.
+ * diopin_gcov_dump: not a kernel test but the carrier of diopin's x86_64
+ * coverage run (CONFIG_GCOV_KERNEL, CONFIG_GCOV_PROFILE_ALL), not posted. A
+ * KUnit kernel under QEMU has no user space to copy .gcda files out of debugfs,
+ * so after every other suite (the last object of lib/diopin) this one writes
+ * the .gcda data of diopin's coverage scope to the console, one hex-encoded
+ * "diopin-gcda: FILE OFFSET HEX" line per 64 bytes (convert_to_gcda(), as
+ * kernel/gcov/fs.c builds the debugfs files); scripts/coverage rebuilds the
+ * files from the log and merges them with the UML run's.
  */
 #include <linux/mutex.h>
 #include <linux/slab.h>
@@ -22,9 +20,8 @@
 
 /* The scope of diopin's coverage (coverage/scope), as .gcda names. */
 static const char * const scope[] = {
-	"/lib/iov_iter.gcda", "/mm/gup.gcda", "/block/bio.gcda",
-	"/block/blk-map.gcda", "/block/fops.gcda", "/fs/direct-io.gcda",
-	"/fs/iomap/direct-io.gcda",
+	"/lib/iov_iter.gcda", "/mm/gup.gcda", "/block/bio.gcda", "/block/blk-map.gcda",
+	"/block/fops.gcda", "/fs/direct-io.gcda", "/fs/iomap/direct-io.gcda",
 };
 
 static bool in_scope(const char *name)
@@ -58,10 +55,7 @@ static void dump_one(struct kunit *test, struct gcov_info *info)
 	kvfree(data);
 }
 
-/*
- * Every file of the scope must have gcov data in this kernel: a missing
- * one means the kernel was not built with CONFIG_GCOV_PROFILE_ALL.
- */
+/* Every scope file must have gcov data: one missing means no CONFIG_GCOV_PROFILE_ALL. */
 static void gcov_dump_scope(struct kunit *test)
 {
 	struct gcov_info *info = NULL;

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_gup: the mm half of the Direct-I/O pinning conversion.
- *
+ * diopin_gup: the mm half of the Direct-I/O pinning conversion:
  * "mm: Don't pin ZERO_PAGE in pin_user_pages()", "mm: Provide a function to
  * get an additional pin on a page" (folio_add_pin()), large-folio pin
- * accounting, the dirtying unpin helpers, and the reason FOLL_PIN exists at
- * all: fork() must copy a page that DMA may still write, or a DIO read
- * lands in the child's page only.
+ * accounting, the dirtying unpin helpers, and why FOLL_PIN exists at all:
+ * fork() must copy a page DMA may still write, or a DIO read lands in the
+ * child's page only.
  */
 #include <linux/mman.h>
 #include <linux/mm.h>
@@ -18,44 +17,31 @@
 #include "internal.h"	/* mm/internal.h: try_grab_folio() */
 #include "diopin_fixture.h"
 
-/* ---- pinning helpers, each with the lock its GUP flavour needs ---- */
-
 enum gup_call {
 	GUP_PIN_FAST,	/* pin_user_pages_fast() */
 	GUP_PIN,	/* pin_user_pages() under mmap_read_lock */
+	GUP_EXTRACT,	/* iov_iter_extract_pages(), ITER_SOURCE UBUF (unshare rows only) */
+	GUP_GET,	/* get_user_pages_fast(): FOLL_GET (unshare rows only) */
 };
 
-static const char *gup_call_name(enum gup_call call)
-{
-	return call == GUP_PIN_FAST ? "pin_user_pages_fast" : "pin_user_pages";
-}
-
-static long gup_pin(enum gup_call call, void __user *uaddr, unsigned int n,
-		    unsigned int flags, struct page **pages)
-{
-	unsigned long start = (unsigned long)uaddr;
-	long ret;
-
-	if (call == GUP_PIN_FAST)
-		return pin_user_pages_fast(start, n, flags, pages);
-	mmap_read_lock(current->mm);
-	ret = pin_user_pages(start, n, flags, pages);
-	mmap_read_unlock(current->mm);
-	return ret;
-}
-
-/* Pin @n pages; hand whatever was pinned to a KUnit action at once. */
+/* Pin @n pages (GUP_PIN_FAST or GUP_PIN); whatever was pinned goes to a KUnit action at once. */
 static long gup_pin_held(struct kunit *test, enum gup_call call,
 			 void __user *uaddr, unsigned int n, unsigned int flags,
 			 struct page **pages, struct diopin_pins **held)
 {
-	long ret = gup_pin(call, uaddr, n, flags, pages);
+	unsigned long start = (unsigned long)uaddr;
+	long ret;
 
+	if (call == GUP_PIN_FAST) {
+		ret = pin_user_pages_fast(start, n, flags, pages);
+	} else {
+		mmap_read_lock(current->mm);
+		ret = pin_user_pages(start, n, flags, pages);
+		mmap_read_unlock(current->mm);
+	}
 	*held = ret > 0 ? diopin_pins_hold(test, pages, ret) : NULL;
 	return ret;
 }
-
-/* ---- zero page ---- */
 
 struct zero_case {
 	const char *desc;
@@ -73,20 +59,19 @@ static const struct zero_case zero_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(zero, zero_cases, desc);
 
 /*
- * Guards: try_grab_folio() FOLL_PIN "if (is_zero_folio(folio)) return 0"
- * and its twin in gup_put_folio(). Pinning never-written anonymous memory
- * for read returns the zero page and leaves its refcount alone however
- * often it is pinned; unpinning it changes nothing either.
+ * Guards: try_grab_folio() FOLL_PIN "if (is_zero_folio(folio)) return 0" and
+ * its twin in gup_put_folio(): a read pin of never-written anon memory returns
+ * the zero page, its refcount unchanged however often pinned, or unpinned.
  */
 static void gup_zero_page_never_pinned(struct kunit *test)
 {
 	const struct zero_case *c = test->param_value;
+	const char *name = c->call == GUP_PIN_FAST ? "pin_user_pages_fast" : "pin_user_pages";
 	struct diopin_buf *buf = diopin_buf_user(test, 2, 0);
 	struct folio *zero = page_folio(ZERO_PAGE(0));
 	int ref0 = folio_ref_count(zero);
 	struct page *pages[2];
 	unsigned int t, k;
-
 	struct diopin_pins *held[3];
 
 	KUNIT_ASSERT_LE(test, c->times, ARRAY_SIZE(held));
@@ -94,13 +79,10 @@ static void gup_zero_page_never_pinned(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2,
 						   0, pages, &held[t]), 2);
 		for (k = 0; k < 2; k++)
-			KUNIT_EXPECT_TRUE_MSG(test, is_zero_page(pages[k]),
-					      "%s: page %u", gup_call_name(c->call), k);
+			KUNIT_EXPECT_TRUE_MSG(test, is_zero_page(pages[k]), "%s: page %u", name, k);
 	}
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
-			    "pinning the zero page %u time(s) changed its refcount",
-			    c->times);
-	/* Release each pin once, as a caller would: nothing to give back. */
+			    "pinning the zero page %u time(s) changed its refcount", c->times);
 	for (t = 0; t < c->times; t++)
 		diopin_pins_release(test, held[t]);
 	KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(zero), ref0,
@@ -115,9 +97,8 @@ static const struct zero_case write_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(write, write_cases, desc);
 
 /*
- * Guards: FOLL_WRITE faulting (the "write" in GUP): pinning the same
- * never-written memory for write breaks the zero page and returns private
- * anonymous pages, each pinned once.
+ * Guards: FOLL_WRITE faulting (the "write" in GUP): a write pin of the same
+ * never-written memory breaks the zero page: private anon pages, one pin each.
  */
 static void gup_write_pin_never_zero_page(struct kunit *test)
 {
@@ -129,8 +110,7 @@ static void gup_write_pin_never_zero_page(struct kunit *test)
 	unsigned int k;
 
 	/* First a read pin maps the zero page, then a write pin replaces it. */
-	KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2, 0,
-					   pages, &held), 2);
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2, 0, pages, &held), 2);
 	KUNIT_ASSERT_TRUE(test, is_zero_page(pages[0]));
 	KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, 2,
 					   FOLL_WRITE, pages, &held), 2);
@@ -141,8 +121,7 @@ static void gup_write_pin_never_zero_page(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, snap->s[0].pinned);
 	KUNIT_EXPECT_TRUE(test, snap->s[1].pinned);
 	diopin_pins_release(test, held);
-	/* Each had one pin: the refcount fell by exactly one bias. */
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < 2; k++) {	/* one pin each: refcount down by exactly one bias */
 		struct folio *folio = page_folio(pages[k]);
 
 		KUNIT_EXPECT_EQ(test, folio_ref_count(folio),
@@ -150,8 +129,6 @@ static void gup_write_pin_never_zero_page(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
 	}
 }
-
-/* ---- folio_add_pin() ---- */
 
 struct add_pin_case {
 	const char *desc;
@@ -170,9 +147,8 @@ static const struct add_pin_case add_pin_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(add_pin, add_pin_cases, desc);
 
 /*
- * Guards: folio_add_pin(): +GUP_PIN_COUNTING_BIAS on a small folio; +1 ref
- * and +1 _pincount on a large one; nothing on the zero folio. Each added pin
- * is released by one unpin.
+ * Guards: folio_add_pin(): +GUP_PIN_COUNTING_BIAS on a small folio, +1 ref and
+ * +1 _pincount on a large one, nothing on the zero folio; one unpin each.
  */
 static void gup_folio_add_pin_balanced(struct kunit *test)
 {
@@ -200,7 +176,6 @@ static void gup_folio_add_pin_balanced(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, is_zero_page(page), c->kind == ADD_PIN_ZERO);
 	}
 	diopin_expect_pins(test, base, 1, "first pin");
-
 	for (k = 1; k <= c->extra; k++) {
 		folio_add_pin(page_folio(page));
 		held[k] = diopin_pins_hold(test, &page, 1);
@@ -214,12 +189,6 @@ static void gup_folio_add_pin_balanced(struct kunit *test)
 	diopin_expect_pins(test, base, 0, "every pin released");
 }
 
-/* ---- large folios ---- */
-
-/*
- * Pin pages 0, 1 and 3 of a four-page folio the way GUP does (one
- * try_grab_folio() per page), then release with the call under test.
- */
 struct large_case {
 	const char *desc;
 	enum { LARGE_UNPIN_PAGES, LARGE_UNPIN_FOLIO, LARGE_UNPIN_ONE_BY_ONE } how;
@@ -234,9 +203,10 @@ static const struct large_case large_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(large, large_cases, desc);
 
 /*
- * Guards: large-folio accounting in try_grab_folio()/gup_put_folio() (one
- * ref and one _pincount per pinned page, not GUP_PIN_COUNTING_BIAS), the
- * per-folio batching of unpin_user_pages() (gup_folio_next()), and
+ * Guards: large-folio accounting in try_grab_folio()/gup_put_folio() (one ref
+ * and one _pincount per pinned page, not GUP_PIN_COUNTING_BIAS; pages 0, 1, 3
+ * of a four-page folio, one try_grab_folio() each as GUP does), the per-folio
+ * batching of unpin_user_pages() (gup_folio_next()), and
  * unpin_user_folio()/unpin_folio() releasing exactly the count they say.
  */
 static void gup_large_folio_pins_per_page(struct kunit *test)
@@ -251,30 +221,25 @@ static void gup_large_folio_pins_per_page(struct kunit *test)
 
 	held = diopin_grab_held(test, pinned, 3, &k);
 	KUNIT_ASSERT_EQ(test, k, 3);
-	/* Three entries of one folio, one pin each: pincount 3, refs +3. */
 	diopin_expect_pins(test, base, 1, "three pages pinned");
 	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 3);
 	KUNIT_EXPECT_TRUE(test, folio_maybe_dma_pinned(folio));
-
 	switch (c->how) {
 	case LARGE_UNPIN_PAGES:
 		diopin_pins_release(test, held);
 		break;
 	case LARGE_UNPIN_FOLIO:
-		/* The action must not unpin again: take the pins back from it. */
 		diopin_pins_forget(test, held);
 		unpin_user_folio(folio, 2);
 		KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 1);
-		KUNIT_EXPECT_EQ(test, folio_ref_count(folio),
-				base->s[0].refcount + 1);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(folio), base->s[0].refcount + 1);
 		unpin_folio(folio);
 		break;
 	case LARGE_UNPIN_ONE_BY_ONE:
 		diopin_pins_forget(test, held);
 		for (k = 0; k < 3; k++) {
 			unpin_user_page(pinned[k]);
-			KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount),
-					2 - (int)k);
+			KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), 2 - (int)k);
 		}
 		break;
 	}
@@ -283,11 +248,9 @@ static void gup_large_folio_pins_per_page(struct kunit *test)
 }
 
 /*
- * Guards: the same large-folio accounting on user memory backed by a
- * transparent huge page, through GUP (gup_fast_pmd_leaf() / follow_pmd_mask()
- * on x86_64): four pinned pages of one THP add four to its _pincount and
- * four refs, and unpin_user_pages() takes exactly those back. Needs THP:
- * skipped on UML, runs under x86_64 QEMU.
+ * Guards: the same accounting on a THP through GUP (gup_fast_pmd_leaf() /
+ * follow_pmd_mask() on x86_64): four pinned pages of one THP add four to its
+ * _pincount and four refs; unpin_user_pages() takes exactly those back.
  */
 static void gup_thp_pins_count_per_page(struct kunit *test)
 {
@@ -306,8 +269,7 @@ static void gup_thp_pins_count_per_page(struct kunit *test)
 	if (do_madvise(current->mm, addr, HPAGE_PMD_SIZE, MADV_HUGEPAGE))
 		kunit_skip(test, "madvise(MADV_HUGEPAGE) refused: THP disabled?");
 	/* Fault the huge page in with a write pin, then look at it. */
-	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST,
-					   (void __user *)addr, 1, FOLL_WRITE,
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, (void __user *)addr, 1, FOLL_WRITE,
 					   pages, &held), 1);
 	folio = page_folio(pages[0]);
 	if (!folio_test_large(folio))
@@ -316,23 +278,18 @@ static void gup_thp_pins_count_per_page(struct kunit *test)
 	for (k = 0; k < 4; k++)
 		pages[k] = folio_page(folio, 1 + k);
 	base = diopin_snap_take(test, pages, 4);
-
-	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST,
-					   (void __user *)(addr + PAGE_SIZE), 4, FOLL_WRITE,
-					   got, &held), 4);
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, (void __user *)(addr + PAGE_SIZE),
+					   4, FOLL_WRITE, got, &held), 4);
 	for (k = 0; k < 4; k++)
 		KUNIT_EXPECT_PTR_EQ(test, got[k], pages[k]);
 	diopin_expect_pins(test, base, 1, "four pages of one THP pinned");
-	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount),
-			base->s[0].pincount + 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&folio->_pincount), base->s[0].pincount + 4);
 	diopin_pins_release(test, held);
 	diopin_expect_pins(test, base, 0, "released");
 #else
 	kunit_skip(test, "needs CONFIG_TRANSPARENT_HUGEPAGE (UML has none): run under x86_64 QEMU");
 #endif
 }
-
-/* ---- dirtying unpins ---- */
 
 struct dirty_case {
 	const char *desc;
@@ -353,9 +310,8 @@ KUNIT_ARRAY_PARAM_DESC(dirty, dirty_cases, desc);
 
 /*
  * Guards: the folio_mark_dirty() under "if (!make_dirty)" in
- * unpin_user_pages_dirty_lock() and unpin_user_page_range_dirty_lock():
- * pages are dirtied exactly when asked and unpinned either way. This is
- * what a DIO read completion relies on to not lose the data it wrote.
+ * unpin_user_pages_dirty_lock() and unpin_user_page_range_dirty_lock(): dirty
+ * exactly when asked, unpinned either way, or a DIO read loses what it wrote.
  */
 static void gup_unpin_dirty_when_asked(struct kunit *test)
 {
@@ -366,43 +322,36 @@ static void gup_unpin_dirty_when_asked(struct kunit *test)
 	struct page *pages[4];
 	unsigned int k;
 
+	/* A range is physically contiguous: one four-page folio. */
+	buf = c->range ? diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4) :
+			 diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
+	base = diopin_snap_take(test, buf->pages, 4);
 	if (c->range) {
-		/* A range is physically contiguous: one four-page folio. */
-		buf = diopin_buf_kernel(test, DIOPIN_BUF_FOLIO, 4);
-		base = diopin_snap_take(test, buf->pages, 4);
 		memcpy(pages, buf->pages, sizeof(pages));
 		held = diopin_grab_held(test, pages, 4, &k);
 		KUNIT_ASSERT_EQ(test, k, 4);
 	} else {
-		buf = diopin_buf_user(test, 4, DIOPIN_UMAP_PREFAULT);
-		base = diopin_snap_take(test, buf->pages, 4);
 		KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr,
 						   4, FOLL_WRITE, pages, &held), 4);
 	}
 	diopin_expect_dirty(test, base, false, "before");
 	diopin_expect_pins(test, base, 1, "pinned");
-
 	diopin_pins_forget(test, held);
 	if (c->range)
 		unpin_user_page_range_dirty_lock(pages[0], 4, c->make_dirty);
 	else
 		unpin_user_pages_dirty_lock(pages, 4, c->make_dirty);
-
 	diopin_expect_pins(test, base, 0, "unpinned");
 	diopin_expect_dirty(test, base, c->make_dirty, "after the dirtying unpin");
 	diopin_clear_dirty(base);
 }
 
-/* ---- why DIO pins: fork() and COW ---- */
-
 /*
- * Ask what fork() asks, under the locks fork() holds (copy_page_range()
- * write-locks the mm and opens write_protect_seq): would this folio be
- * copied for the child rather than shared? No fork happens here: these
- * cases check the decision copy_present_pte() takes, not a forked child.
+ * What fork() asks under the locks it holds (copy_page_range() write-locks the
+ * mm, opens write_protect_seq): would this folio be copied for the child
+ * rather than shared? The decision copy_present_pte() takes; no fork happens.
  */
-static bool fork_would_copy(struct kunit *test, unsigned long addr,
-			    struct folio *folio)
+static bool fork_would_copy(struct kunit *test, unsigned long addr, struct folio *folio)
 {
 	struct mm_struct *mm = current->mm;
 	struct vm_area_struct *vma;
@@ -422,11 +371,9 @@ static bool fork_would_copy(struct kunit *test, unsigned long addr,
 }
 
 /*
- * Guards: mm_set_has_pinned_flag() in the FOLL_PIN path of GUP and
- * folio_needs_cow_for_dma(): after a pin, the mm is marked MMF_HAS_PINNED
- * and folio_needs_cow_for_dma() says fork() must copy each pinned page for
- * the child, so a DIO read still in flight lands in the parent's page,
- * where the parent expects it (the decision only: no fork happens).
+ * Guards: mm_set_has_pinned_flag() (FOLL_PIN) and folio_needs_cow_for_dma(): a
+ * pin marks the mm MMF_HAS_PINNED and makes fork() copy the page for the
+ * child, so a DIO read in flight lands in the parent's page (decision only).
  */
 static void gup_pinned_page_needs_cow_for_dma(struct kunit *test)
 {
@@ -449,14 +396,13 @@ static void gup_pinned_page_needs_cow_for_dma(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
 }
 
-/*
- * Guards: the other side of the same lines: get_user_pages() (FOLL_GET,
- * what DIO used before the conversion) neither marks the mm nor makes
- * folio_needs_cow_for_dma() ask fork() to copy the page: a DIO read into it
- * could land in the child (the decision only: no fork happens).
- */
 KUNIT_DEFINE_ACTION_WRAPPER(gup_put_page_action, put_page, struct page *);
 
+/*
+ * Guards: the other side: get_user_pages() (FOLL_GET, what DIO used before the
+ * conversion) neither marks the mm nor makes folio_needs_cow_for_dma() ask
+ * fork() to copy: a DIO read into it could land in the child (decision only).
+ */
 static void gup_referenced_page_needs_no_cow(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
@@ -465,24 +411,20 @@ static void gup_referenced_page_needs_no_cow(struct kunit *test)
 	struct page *page;
 
 	KUNIT_ASSERT_EQ(test, get_user_pages_fast(addr, 1, FOLL_WRITE, &page), 1);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, gup_put_page_action, page));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, gup_put_page_action, page));
 	KUNIT_EXPECT_FALSE(test, diopin_mm_has_pinned(current->mm));
 	KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(page_folio(page)));
 	KUNIT_EXPECT_FALSE(test, fork_would_copy(test, addr, page_folio(page)));
-	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(page)),
-			base->s[0].refcount + 1);
+	KUNIT_EXPECT_EQ(test, folio_ref_count(page_folio(page)), base->s[0].refcount + 1);
 	kunit_release_action(test, gup_put_page_action, page);
 	diopin_expect_pins(test, base, 0, "after put_page()");
 }
 
 /*
- * Guards: the GUP-fast page-table walk itself (gup_fast_pte_range() and
- * try_grab_folio_fast()), which UML does not have: get_user_pages_fast_only()
- * never faults and never takes mmap_lock, so it must return exactly the
- * present pages up to the first one without a PTE, each with one reference
- * and no pin. pin_user_pages_fast() rows elsewhere in this suite take the
- * same walk with FOLL_PIN on x86_64.
+ * Guards: the GUP-fast walk (gup_fast_pte_range(), try_grab_folio_fast()),
+ * which UML lacks: get_user_pages_fast_only() never faults nor takes mmap_lock:
+ * exactly the present pages up to the first without a PTE, one reference and
+ * no pin each (pin_user_pages_fast() rows walk it with FOLL_PIN on x86_64).
  */
 static void gup_fast_only_walks_present_ptes(struct kunit *test)
 {
@@ -494,12 +436,10 @@ static void gup_fast_only_walks_present_ptes(struct kunit *test)
 
 	diopin_buf_punch(test, buf, 2);
 	base = diopin_snap_take(test, buf->pages, 2);
-	got = get_user_pages_fast_only((unsigned long)buf->uaddr, 4, FOLL_WRITE,
-				       pages);
+	got = get_user_pages_fast_only((unsigned long)buf->uaddr, 4, FOLL_WRITE, pages);
 	for (k = 0; k < got; k++)
-		KUNIT_ASSERT_EQ(test, 0,
-				kunit_add_action_or_reset(test, gup_put_page_action,
-							  pages[k]));
+		KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, gup_put_page_action,
+								   pages[k]));
 	KUNIT_ASSERT_EQ_MSG(test, got, 2, "GUP-fast stops at the missing PTE");
 	for (k = 0; k < got; k++) {
 		KUNIT_EXPECT_PTR_EQ(test, pages[k], buf->pages[k]);
@@ -519,18 +459,9 @@ static void gup_fast_only_walks_present_ptes(struct kunit *test)
 #endif
 }
 
-/* ---- a read-only pin of a page shared copy-on-write ---- */
-
-enum unshare_call {
-	UNSHARE_PIN,		/* pin_user_pages() under mmap_read_lock */
-	UNSHARE_PIN_FAST,	/* pin_user_pages_fast() */
-	UNSHARE_EXTRACT,	/* iov_iter_extract_pages(), ITER_SOURCE UBUF */
-	UNSHARE_GET,		/* get_user_pages_fast(): FOLL_GET */
-};
-
 struct unshare_case {
 	const char *desc;
-	enum unshare_call call;
+	enum gup_call call;
 	unsigned int flags;	/* FOLL_LONGTERM */
 	bool file;		/* a MAP_PRIVATE file page, not anon shared with a child */
 	bool unshares;		/* the pin takes a page of the caller's own */
@@ -539,20 +470,20 @@ struct unshare_case {
 #define UNSHARE_PAGES	2
 
 static const struct unshare_case unshare_cases[] = {
-	{ .desc = "pin_user_pages, anon shared with a forked child", .call = UNSHARE_PIN,
+	{ .desc = "pin_user_pages, anon shared with a forked child", .call = GUP_PIN,
 	  .unshares = true },
 	{ .desc = "pin_user_pages_fast, anon shared with a forked child",
-	  .call = UNSHARE_PIN_FAST, .unshares = true },
+	  .call = GUP_PIN_FAST, .unshares = true },
 	{ .desc = "iov_iter_extract_pages ITER_SOURCE, anon shared with a forked child",
-	  .call = UNSHARE_EXTRACT, .unshares = true },
+	  .call = GUP_EXTRACT, .unshares = true },
 	{ .desc = "get_user_pages_fast, anon shared with a forked child: the shared page",
-	  .call = UNSHARE_GET },
-	{ .desc = "pin_user_pages FOLL_LONGTERM, MAP_PRIVATE file page", .call = UNSHARE_PIN,
+	  .call = GUP_GET },
+	{ .desc = "pin_user_pages FOLL_LONGTERM, MAP_PRIVATE file page", .call = GUP_PIN,
 	  .flags = FOLL_LONGTERM, .file = true, .unshares = true },
 	{ .desc = "pin_user_pages_fast FOLL_LONGTERM, MAP_PRIVATE file page",
-	  .call = UNSHARE_PIN_FAST, .flags = FOLL_LONGTERM, .file = true, .unshares = true },
+	  .call = GUP_PIN_FAST, .flags = FOLL_LONGTERM, .file = true, .unshares = true },
 	{ .desc = "pin_user_pages, MAP_PRIVATE file page: the page-cache page",
-	  .call = UNSHARE_PIN, .file = true },
+	  .call = GUP_PIN, .file = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(unshare, unshare_cases, desc);
@@ -592,7 +523,7 @@ static void unshare_take(struct kunit *test, const struct unshare_case *c,
 	int k;
 
 	switch (c->call) {
-	case UNSHARE_GET:
+	case GUP_GET:
 		KUNIT_ASSERT_EQ(test, get_user_pages_fast((unsigned long)buf->uaddr,
 							  UNSHARE_PAGES, 0, pages),
 				UNSHARE_PAGES);
@@ -601,40 +532,36 @@ static void unshare_take(struct kunit *test, const struct unshare_case *c,
 									   gup_put_page_action,
 									   pages[k]));
 		break;
-	case UNSHARE_EXTRACT:
+	case GUP_EXTRACT:
 		diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_SOURCE, buf, &seg, 1);
 		KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pages, seg.len,
 							  UNSHARE_PAGES, &off0, &held),
 				(ssize_t)seg.len);
 		break;
 	default:
-		KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call == UNSHARE_PIN_FAST ?
-						   GUP_PIN_FAST : GUP_PIN, buf->uaddr,
-						   UNSHARE_PAGES, c->flags, pages, &held),
-				UNSHARE_PAGES);
+		KUNIT_ASSERT_EQ(test, gup_pin_held(test, c->call, buf->uaddr, UNSHARE_PAGES,
+						   c->flags, pages, &held), UNSHARE_PAGES);
 	}
 }
 
 /*
- * Guards: mm/gup.c's read-only pin of a page the caller does not own
- * alone: gup_must_unshare() (mm/internal.h) in follow_page_pte() and
- * GUP-fast (gup_fast_pte_range() refuses, the slow path runs), then
- * handle_mm_fault(FAULT_FLAG_UNSHARE) -> do_wp_page() copies: an
- * anonymous page shared with a forked child (not PageAnonExclusive), and,
- * for FOLL_LONGTERM only, a page-cache page in a MAP_PRIVATE mapping
- * (is_cow_mapping()). The pinned page is then a copy exclusive to the
- * caller (PageAnon, PageAnonExclusive), the one it maps, with the same
- * bytes; the page it shared is not pinned, and the child keeps its own
- * page and bytes. FOLL_GET and a short-term pin of a file page take the
- * shared page itself (gup_must_unshare()'s early returns).
+ * Guards: mm/gup.c's read-only pin of a page the caller does not own alone:
+ * gup_must_unshare() (mm/internal.h) in follow_page_pte() and GUP-fast
+ * (gup_fast_pte_range() refuses, the slow path runs), then
+ * handle_mm_fault(FAULT_FLAG_UNSHARE) -> do_wp_page() copies an anon page
+ * shared with a forked child (not PageAnonExclusive) and, FOLL_LONGTERM only,
+ * a page-cache page in a MAP_PRIVATE mapping (is_cow_mapping()): the pin gets
+ * the caller's exclusive copy (PageAnon, PageAnonExclusive), the page it maps,
+ * same bytes; the shared page stays unpinned, the child keeps its own page and
+ * bytes. FOLL_GET and a short-term pin of a file page take the shared page
+ * itself (gup_must_unshare()'s early returns).
  */
 static void gup_read_only_pin_unshares(struct kunit *test)
 {
 	const struct unshare_case *c = test->param_value;
 	struct diopin_buf *buf;
 	struct diopin_fork *child = NULL;
-	struct page *pages[UNSHARE_PAGES], *now[UNSHARE_PAGES];
-	struct page *shared[UNSHARE_PAGES];
+	struct page *pages[UNSHARE_PAGES], *now[UNSHARE_PAGES], *shared[UNSHARE_PAGES];
 	unsigned int k;
 
 	if (c->file) {
@@ -660,7 +587,7 @@ static void gup_read_only_pin_unshares(struct kunit *test)
 				    "page %u: %s", k, c->unshares ?
 				    "the pin took the shared page" : "the shared page was copied");
 		KUNIT_EXPECT_EQ_MSG(test, folio_maybe_dma_pinned(page_folio(pages[k])),
-				    c->call != UNSHARE_GET, "page %u taken", k);
+				    c->call != GUP_GET, "page %u taken", k);
 		if (!c->unshares)
 			continue;
 		KUNIT_EXPECT_TRUE_MSG(test, PageAnon(pages[k]) && PageAnonExclusive(pages[k]),
@@ -672,8 +599,6 @@ static void gup_read_only_pin_unshares(struct kunit *test)
 		diopin_fork_expect_child(test, child);
 }
 
-/* ---- error paths ---- */
-
 struct hole_case {
 	const char *desc;
 	enum gup_call call;
@@ -682,16 +607,13 @@ struct hole_case {
 };
 
 static const struct hole_case hole_cases[] = {
-	{ .desc = "pin_user_pages_fast, unmapped page 2", .call = GUP_PIN_FAST, .protnone = false,
-	  .hole = 2 },
+	{ .desc = "pin_user_pages_fast, unmapped page 2", .call = GUP_PIN_FAST, .hole = 2 },
 	{ .desc = "pin_user_pages_fast, PROT_NONE page 2", .call = GUP_PIN_FAST, .protnone = true,
 	  .hole = 2 },
-	{ .desc = "pin_user_pages, unmapped page 1", .call = GUP_PIN, .protnone = false,
-	  .hole = 1 },
+	{ .desc = "pin_user_pages, unmapped page 1", .call = GUP_PIN, .hole = 1 },
 	{ .desc = "pin_user_pages, PROT_NONE page 3", .call = GUP_PIN, .protnone = true,
 	  .hole = 3 },
-	{ .desc = "pin_user_pages_fast, unmapped page 0", .call = GUP_PIN_FAST, .protnone = false,
-	  .hole = 0 },
+	{ .desc = "pin_user_pages_fast, unmapped page 0", .call = GUP_PIN_FAST, .hole = 0 },
 	{ .desc = "pin_user_pages, PROT_NONE page 0", .call = GUP_PIN, .protnone = true,
 	  .hole = 0 },
 };
@@ -699,10 +621,9 @@ static const struct hole_case hole_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(hole, hole_cases, desc);
 
 /*
- * Guards: __get_user_pages() / gup_fast_fallback() partial results: pins
- * up to the hole and returns that count, or -EFAULT when the first page
- * is the hole; the pages before the hole carry exactly one pin, nothing
- * leaks once they are released.
+ * Guards: __get_user_pages() / gup_fast_fallback() partial results: pin up to
+ * the hole and return that count, or -EFAULT when the first page is the hole;
+ * the pages before it carry exactly one pin, nothing leaks once released.
  */
 static void gup_pins_up_to_hole(struct kunit *test)
 {
@@ -718,7 +639,6 @@ static void gup_pins_up_to_hole(struct kunit *test)
 	else
 		diopin_buf_punch(test, buf, c->hole);
 	before = diopin_snap_take(test, buf->pages, c->hole);
-
 	got = gup_pin_held(test, c->call, buf->uaddr, 4, FOLL_WRITE, pages, &held);
 	KUNIT_ASSERT_EQ(test, got, c->hole ? (long)c->hole : -EFAULT);
 	diopin_expect_pins(test, before, 1, "pinned up to the hole");
@@ -728,12 +648,11 @@ static void gup_pins_up_to_hole(struct kunit *test)
 }
 
 /*
- * Guards: mm/gup.c unpin_user_pages() skips a NULL entry of the page array
- * (a caller that released the first page of a batch early): the pages
- * after it lose exactly their one pin, the page released early is not
- * unpinned twice. Only a leading NULL: gup_folio_next() looks ahead with
- * page_folio() on every later entry, so a NULL after a page oopses
- * (6.12.117 and 7.2.13 alike; not a case here, it would end the run).
+ * Guards: mm/gup.c unpin_user_pages() skips a NULL entry of the page array (a
+ * caller released a batch's first page early): the later pages lose exactly
+ * their one pin, the early one is not unpinned twice. Only a leading NULL:
+ * gup_folio_next() looks ahead with page_folio() on every later entry, so a
+ * NULL after a page oopses (6.12.117 and 7.2.13 alike; untested: ends the run).
  */
 static void gup_unpin_user_pages_skips_null(struct kunit *test)
 {
@@ -742,8 +661,7 @@ static void gup_unpin_user_pages_skips_null(struct kunit *test)
 	struct diopin_pins *held;
 	struct page *pages[3];
 
-	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr, 3, 0,
-					   pages, &held), 3);
+	KUNIT_ASSERT_EQ(test, gup_pin_held(test, GUP_PIN_FAST, buf->uaddr, 3, 0, pages, &held), 3);
 	diopin_expect_pins(test, base, 1, "three pages pinned");
 	/* Released below by two other calls: the action lets go first. */
 	diopin_pins_forget(test, held);

@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_iov_extract: iov_iter_extract_pages() on every iterator type.
- *
- * Guards the iov_iter half of the Direct-I/O pinning conversion (David
- * Howells, 2023): user-backed iterators (UBUF, IOVEC) hand out pages that
- * carry exactly one FOLL_PIN each, FOLL_WRITE when the iterator is a
- * destination; kernel-backed ones (KVEC, BVEC, FOLIOQ, XARRAY) merely list
- * their backing pages and take neither a ref nor a pin. In both cases the
- * pages are the right ones, in order, offset0 is right and the iterator
- * advances by exactly what was returned.
+ * diopin_iov_extract: iov_iter_extract_pages() on every iterator type, the
+ * iov_iter half of the Direct-I/O pinning conversion (David Howells, 2023):
+ * user-backed iterators (UBUF, IOVEC) hand out pages with exactly one
+ * FOLL_PIN each, FOLL_WRITE for a destination; kernel-backed ones (KVEC,
+ * BVEC, FOLIOQ, XARRAY) list their backing pages, taking no ref or pin.
+ * Either way: the right pages in order, offset0 right, and the iterator
+ * advanced by exactly what was returned.
  */
 #include <linux/mman.h>
 #include <linux/highmem.h>
@@ -34,56 +32,22 @@ struct extract_shape {
 #define SEGS(...) \
 	.segs = { __VA_ARGS__ }, \
 	.nsegs = sizeof((struct diopin_seg[]){ __VA_ARGS__ }) / sizeof(struct diopin_seg)
+#define EXSHAPE(name, _desc, ...) \
+	static const struct extract_shape shape_##name = { .desc = (_desc), __VA_ARGS__ }
 
-static const struct extract_shape shape_page = {
-	.desc = "one aligned page",
-	SEGS({ 0, PAGE_SIZE }),
-};
-
-static const struct extract_shape shape_pages4 = {
-	.desc = "four aligned pages",
-	SEGS({ 0, 4 * PAGE_SIZE }),
-};
-
-static const struct extract_shape shape_unaligned = {
-	.desc = "unaligned start and end over three pages",
-	SEGS({ 100, 3 * PAGE_SIZE - 300 }),
-};
-
-static const struct extract_shape shape_maxpages = {
-	.desc = "maxpages=2 clamps a five-page range",
-	SEGS({ 200, 5 * PAGE_SIZE }),
-	.maxpages = 2,
-	.once = true,
-};
-
-static const struct extract_shape shape_maxsize = {
-	.desc = "maxsize=PAGE_SIZE+1 clamps a four-page range",
-	SEGS({ 0, 4 * PAGE_SIZE }),
-	.maxsize = PAGE_SIZE + 1,
-	.once = true,
-};
-
-static const struct extract_shape shape_callee = {
-	.desc = "callee-allocated page array",
-	SEGS({ 300, 2 * PAGE_SIZE }),
-	.callee_array = true,
-};
-
-static const struct extract_shape shape_crossing = {
-	.desc = "two segments crossing page boundaries",
-	SEGS({ PAGE_SIZE - 64, 128 }, { 2 * PAGE_SIZE + 10, PAGE_SIZE }),
-};
-
-static const struct extract_shape shape_zerolen = {
-	.desc = "zero-length segments around data",
-	SEGS({ 0, 0 }, { PAGE_SIZE / 2, PAGE_SIZE }, { 0, 0 }, { 3 * PAGE_SIZE, 100 }, { 0, 0 }),
-};
-
-static const struct extract_shape shape_samepage = {
-	.desc = "two segments in one page",
-	SEGS({ 0, 100 }, { 200, 100 }),
-};
+EXSHAPE(page, "one aligned page", SEGS({ 0, PAGE_SIZE }));
+EXSHAPE(pages4, "four aligned pages", SEGS({ 0, 4 * PAGE_SIZE }));
+EXSHAPE(unaligned, "unaligned start and end over three pages", SEGS({ 100, 3 * PAGE_SIZE - 300 }));
+EXSHAPE(maxpages, "maxpages=2 clamps a five-page range", SEGS({ 200, 5 * PAGE_SIZE }),
+	.maxpages = 2, .once = true);
+EXSHAPE(maxsize, "maxsize=PAGE_SIZE+1 clamps a four-page range", SEGS({ 0, 4 * PAGE_SIZE }),
+	.maxsize = PAGE_SIZE + 1, .once = true);
+EXSHAPE(callee, "callee-allocated page array", SEGS({ 300, 2 * PAGE_SIZE }), .callee_array = true);
+EXSHAPE(crossing, "two segments crossing page boundaries",
+	SEGS({ PAGE_SIZE - 64, 128 }, { 2 * PAGE_SIZE + 10, PAGE_SIZE }));
+EXSHAPE(zerolen, "zero-length segments around data",
+	SEGS({ 0, 0 }, { PAGE_SIZE / 2, PAGE_SIZE }, { 0, 0 }, { 3 * PAGE_SIZE, 100 }, { 0, 0 }));
+EXSHAPE(samepage, "two segments in one page", SEGS({ 0, 100 }, { 200, 100 }));
 
 struct extract_case {
 	enum diopin_iter_type type;
@@ -98,39 +62,29 @@ struct extract_case {
 
 static const struct extract_case extract_cases[] = {
 	/* user-backed: pinned */
-	ROW(UBUF, DEST, page), ROW(UBUF, SOURCE, pages4),
-	ROW(UBUF, DEST, unaligned), ROW(UBUF, SOURCE, maxpages),
-	ROW(UBUF, DEST, maxsize), ROW(UBUF, SOURCE, callee),
-	ROW(IOVEC, SOURCE, page), ROW(IOVEC, DEST, pages4),
-	ROW(IOVEC, SOURCE, unaligned), ROW(IOVEC, DEST, maxpages),
-	ROW(IOVEC, SOURCE, maxsize), ROW(IOVEC, DEST, callee),
-	ROW(IOVEC, DEST, crossing), ROW(IOVEC, SOURCE, zerolen),
-	ROW(IOVEC, DEST, samepage),
+	ROW(UBUF, DEST, page), ROW(UBUF, SOURCE, pages4), ROW(UBUF, DEST, unaligned),
+	ROW(UBUF, SOURCE, maxpages), ROW(UBUF, DEST, maxsize), ROW(UBUF, SOURCE, callee),
+	ROW(IOVEC, SOURCE, page), ROW(IOVEC, DEST, pages4), ROW(IOVEC, SOURCE, unaligned),
+	ROW(IOVEC, DEST, maxpages), ROW(IOVEC, SOURCE, maxsize), ROW(IOVEC, DEST, callee),
+	ROW(IOVEC, DEST, crossing), ROW(IOVEC, SOURCE, zerolen), ROW(IOVEC, DEST, samepage),
 	/* kernel-backed: borrowed */
-	ROW(KVEC, SOURCE, page), ROW(KVEC, DEST, pages4),
-	ROW(KVEC, SOURCE, unaligned), ROW(KVEC, DEST, maxpages),
-	ROW(KVEC, SOURCE, maxsize), ROW(KVEC, DEST, callee),
-	ROW(KVEC, SOURCE, crossing), ROW(KVEC, DEST, zerolen),
-	ROW(KVEC, SOURCE, samepage),
-	ROW(BVEC, DEST, page), ROW(BVEC, SOURCE, pages4),
-	ROW(BVEC, DEST, unaligned), ROW(BVEC, SOURCE, maxpages),
-	ROW(BVEC, DEST, maxsize), ROW(BVEC, SOURCE, callee),
-	ROW(BVEC, DEST, crossing), ROW(BVEC, SOURCE, zerolen),
-	ROW(BVEC, DEST, samepage),
-	ROW(FOLIOQ, SOURCE, page), ROW(FOLIOQ, DEST, pages4),
-	ROW(FOLIOQ, SOURCE, unaligned), ROW(FOLIOQ, DEST, maxpages),
-	ROW(FOLIOQ, SOURCE, maxsize), ROW(FOLIOQ, DEST, callee),
+	ROW(KVEC, SOURCE, page), ROW(KVEC, DEST, pages4), ROW(KVEC, SOURCE, unaligned),
+	ROW(KVEC, DEST, maxpages), ROW(KVEC, SOURCE, maxsize), ROW(KVEC, DEST, callee),
+	ROW(KVEC, SOURCE, crossing), ROW(KVEC, DEST, zerolen), ROW(KVEC, SOURCE, samepage),
+	ROW(BVEC, DEST, page), ROW(BVEC, SOURCE, pages4), ROW(BVEC, DEST, unaligned),
+	ROW(BVEC, SOURCE, maxpages), ROW(BVEC, DEST, maxsize), ROW(BVEC, SOURCE, callee),
+	ROW(BVEC, DEST, crossing), ROW(BVEC, SOURCE, zerolen), ROW(BVEC, DEST, samepage),
+	ROW(FOLIOQ, SOURCE, page), ROW(FOLIOQ, DEST, pages4), ROW(FOLIOQ, SOURCE, unaligned),
+	ROW(FOLIOQ, DEST, maxpages), ROW(FOLIOQ, SOURCE, maxsize), ROW(FOLIOQ, DEST, callee),
 	LARGE_ROW(FOLIOQ, SOURCE, unaligned), LARGE_ROW(FOLIOQ, DEST, maxpages),
 	LARGE_ROW(KVEC, DEST, crossing),
-	ROW(XARRAY, DEST, page), ROW(XARRAY, SOURCE, pages4),
-	ROW(XARRAY, DEST, unaligned), ROW(XARRAY, SOURCE, maxpages),
-	ROW(XARRAY, DEST, maxsize), ROW(XARRAY, SOURCE, callee),
+	ROW(XARRAY, DEST, page), ROW(XARRAY, SOURCE, pages4), ROW(XARRAY, DEST, unaligned),
+	ROW(XARRAY, SOURCE, maxpages), ROW(XARRAY, DEST, maxsize), ROW(XARRAY, SOURCE, callee),
 };
 
 static void extract_case_desc(const struct extract_case *c, char *desc)
 {
-	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %s%s: %s",
-		 diopin_iter_name(c->type),
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s %s%s: %s", diopin_iter_name(c->type),
 		 c->dir == ITER_DEST ? "dest" : "source",
 		 c->large ? " over a large folio" : "", c->shape->desc);
 }
@@ -142,8 +96,7 @@ static bool is_user_type(enum diopin_iter_type type)
 	return type == DIOPIN_UBUF || type == DIOPIN_IOVEC;
 }
 
-static struct diopin_buf *extract_buf(struct kunit *test,
-				      const struct extract_case *c)
+static struct diopin_buf *extract_buf(struct kunit *test, const struct extract_case *c)
 {
 	if (is_user_type(c->type))
 		return diopin_buf_user(test, BUF_PAGES, DIOPIN_UMAP_PREFAULT);
@@ -152,14 +105,9 @@ static struct diopin_buf *extract_buf(struct kunit *test,
 				 DIOPIN_BUF_FOLIO : DIOPIN_BUF_PAGES, BUF_PAGES);
 }
 
-/*
- * The returned pages hold the buffer's bytes at the iterator's position:
- * compare their contents, read through the kernel mapping, with the
- * pattern that was written (through the user mapping for user buffers).
- */
+/* The pages, read through the kernel mapping, hold the pattern from @pos. */
 static void expect_contents(struct kunit *test, struct diopin_buf *buf,
-			    struct page **pages, size_t off0, size_t len,
-			    size_t pos)
+			    struct page **pages, size_t off0, size_t len, size_t pos)
 {
 	size_t done = 0, part, bad;
 	unsigned int k;
@@ -170,8 +118,7 @@ static void expect_contents(struct kunit *test, struct diopin_buf *buf,
 
 		part = min(len - done, PAGE_SIZE - in);
 		kaddr = kmap_local_page(pages[k]);
-		bad = diopin_pattern_mismatch(kaddr + in, part, pos + done,
-					      buf->seed);
+		bad = diopin_pattern_mismatch(kaddr + in, part, pos + done, buf->seed);
 		kunmap_local(kaddr);
 		KUNIT_EXPECT_EQ_MSG(test, bad, part,
 				    "page %u holds the wrong bytes at +%zu", k, in + bad);
@@ -181,10 +128,7 @@ static void expect_contents(struct kunit *test, struct diopin_buf *buf,
 	}
 }
 
-/*
- * A pinned page is the page the user mapping sees: flip a byte through the
- * kernel mapping of the pinned page and read it back with copy_from_user().
- */
+/* A byte flipped in the pinned @page reads back flipped at its user address. */
 static void expect_user_mapping(struct kunit *test, struct diopin_buf *buf,
 				struct page *page, size_t off0, size_t pos)
 {
@@ -204,10 +148,9 @@ static void expect_user_mapping(struct kunit *test, struct diopin_buf *buf,
 
 /*
  * Guards: lib/iov_iter.c iov_iter_extract_{user,kvec,bvec,folioq,xarray}_pages():
- * the page list, *offset0, the returned length and iov_iter_advance(); for
- * user iterators the pin_user_pages_fast() in iov_iter_extract_user_pages()
- * (a get instead of a pin, or a missing unpin, changes the counts); for
- * kernel iterators that no ref or pin is taken at all.
+ * page list, *offset0, returned length, iov_iter_advance(); for user iterators
+ * the pin_user_pages_fast() in iov_iter_extract_user_pages() (a get instead of
+ * a pin, or a missing unpin, changes the counts); kernel ones take no ref/pin.
  */
 static void extract_pages_test(struct kunit *test)
 {
@@ -224,12 +167,9 @@ static void extract_pages_test(struct kunit *test)
 	struct iov_iter iter;
 
 	buf = extract_buf(test, c);
-	total = diopin_iter_build(test, &iter, c->type, c->dir, buf, s->segs,
-				  s->nsegs);
+	total = diopin_iter_build(test, &iter, c->type, c->dir, buf, s->segs, s->nsegs);
 	all = diopin_snap_take(test, buf->pages, buf->npages);
-
 	KUNIT_EXPECT_EQ(test, iov_iter_extract_will_pin(&iter), user);
-
 	while (iov_iter_count(&iter)) {
 		struct page **pages = NULL;
 		size_t pos, off0 = ~0UL, want;
@@ -250,20 +190,15 @@ static void extract_pages_test(struct kunit *test)
 		for (k = 0; k < n; k++)
 			expect[k] = buf->pages[pos / PAGE_SIZE + k];
 		these = diopin_snap_take(test, expect, n);
-
 		if (!s->callee_array) {
-			pages = kunit_kcalloc(test, maxpages, sizeof(*pages),
-					      GFP_KERNEL);
+			pages = kunit_kcalloc(test, maxpages, sizeof(*pages), GFP_KERNEL);
 			KUNIT_ASSERT_NOT_NULL(test, pages);
 		}
-		got = iov_iter_extract_pages(&iter, &pages, maxsize, maxpages,
-					     0, &off0);
+		got = iov_iter_extract_pages(&iter, &pages, maxsize, maxpages, 0, &off0);
 		if (got > 0 && user)
-			pins = diopin_pins_hold(test, pages,
-						DIV_ROUND_UP(off0 + got, PAGE_SIZE));
+			pins = diopin_pins_hold(test, pages, DIV_ROUND_UP(off0 + got, PAGE_SIZE));
 		if (got > 0 && s->callee_array)
 			diopin_defer_kvfree(test, pages);
-
 		KUNIT_ASSERT_EQ_MSG(test, got, (ssize_t)want,
 				    "extraction %u at buffer offset %zu", calls, pos);
 		KUNIT_EXPECT_EQ(test, off0, pos % PAGE_SIZE);
@@ -271,8 +206,7 @@ static void extract_pages_test(struct kunit *test)
 		for (k = 0; k < n; k++) {
 			if (pages[k] == expect[k])
 				continue;
-			KUNIT_FAIL(test,
-				   "page %u of extraction %u: not the page of offset %zu",
+			KUNIT_FAIL(test, "page %u of extraction %u: not the page of offset %zu",
 				   k, calls, pos - off0 + k * PAGE_SIZE);
 			break;
 		}
@@ -283,7 +217,6 @@ static void extract_pages_test(struct kunit *test)
 		if (pins)
 			diopin_pins_release(test, pins);
 		diopin_expect_pins(test, these, 0, "released");
-
 		done += got;
 		segoff += got;
 		if (s->once)
@@ -296,11 +229,10 @@ static void extract_pages_test(struct kunit *test)
 }
 
 /*
- * Guards: FOLL_WRITE for ITER_DEST in iov_iter_extract_user_pages(). A
- * destination extraction of anonymous memory that was never written (its
- * PTEs empty or mapping the zero page) must fault in private writable
- * pages, never the shared zero page, or a DIO read would write into the
- * zero page.
+ * Guards: FOLL_WRITE for ITER_DEST in iov_iter_extract_user_pages(): a
+ * destination extraction of never-written anonymous memory (PTEs empty or
+ * mapping the zero page) faults in private writable pages, never the shared
+ * zero page (a DIO read would write into it).
  */
 static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 {
@@ -316,8 +248,7 @@ static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 	iov_iter_ubuf(&iter, ITER_DEST, buf->uaddr, 4 * PAGE_SIZE);
 	KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * PAGE_SIZE, 4,
 						  &off0, &pins), (ssize_t)(4 * PAGE_SIZE));
-	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
-						4, mapped), 4);
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr, 4, mapped), 4);
 	for (k = 0; k < 4; k++) {
 		struct folio *folio = page_folio(pages[k]);
 
@@ -333,16 +264,15 @@ static void extract_dest_untouched_gets_private_pages(struct kunit *test)
 	for (k = 0; k < 4; k++) {
 		struct folio *folio = page_folio(pages[k]);
 
-		KUNIT_EXPECT_EQ(test, folio_ref_count(folio),
-				refs[k] - (int)GUP_PIN_COUNTING_BIAS);
+		KUNIT_EXPECT_EQ(test, folio_ref_count(folio), refs[k] - (int)GUP_PIN_COUNTING_BIAS);
 		KUNIT_EXPECT_FALSE(test, folio_maybe_dma_pinned(folio));
 	}
 }
 
 /*
- * Guards: "mm: Don't pin ZERO_PAGE in pin_user_pages()". A source
- * extraction of anonymous memory that was never written returns the zero
- * page and must not pin it; unpinning it is a no-op.
+ * Guards: "mm: Don't pin ZERO_PAGE in pin_user_pages()": a source extraction
+ * of never-written anonymous memory returns the zero page, unpinned, and
+ * unpinning it is a no-op.
  */
 static void extract_source_untouched_zero_page_unpinned(struct kunit *test)
 {
@@ -383,10 +313,9 @@ static const struct hole_case hole_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(extract_hole, hole_cases, desc);
 
 /*
- * Guards: the partial-result path of iov_iter_extract_user_pages(): with
- * an unmapped page in the range, extraction pins up to the hole and
- * returns that much, then fails with -EFAULT at the hole without pinning
- * or advancing; the pages past the hole are never pinned.
+ * Guards: the partial-result path of iov_iter_extract_user_pages(): it pins
+ * up to an unmapped page and returns that much, then fails -EFAULT at the
+ * hole without pinning or advancing; pages past the hole are never pinned.
  */
 static void extract_stops_at_hole(struct kunit *test)
 {
@@ -404,7 +333,6 @@ static void extract_stops_at_hole(struct kunit *test)
 	before = diopin_snap_take(test, buf->pages, c->hole);
 	beyond = diopin_snap_take(test, buf->pages + c->hole + 1, 3 - c->hole);
 	diopin_iter_build(test, &iter, c->type, ITER_SOURCE, buf, &seg, 1);
-
 	if (c->hole) {
 		KUNIT_ASSERT_EQ(test, diopin_extract_held(test, &iter, &pp, 4 * PAGE_SIZE, 4,
 							  &off0, &held),
@@ -432,10 +360,7 @@ static void extract_discard_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), 3 * PAGE_SIZE);
 }
 
-/*
- * Guards: the !maxsize early return: an empty user iterator extracts
- * nothing, allocates no array and pins nothing.
- */
+/* Guards: !maxsize early return: an empty user iterator, no bytes/array/pin. */
 static void extract_empty_takes_nothing(struct kunit *test)
 {
 	struct diopin_buf *buf = diopin_buf_user(test, 1, DIOPIN_UMAP_PREFAULT);
@@ -451,8 +376,6 @@ static void extract_empty_takes_nothing(struct kunit *test)
 	diopin_expect_pins(test, before, 0, "after an empty extraction");
 }
 
-/* ---- failed extractions must not leave a callee-allocated array ---- */
-
 static const struct hole_case fault_cases[] = {
 	{ .desc = "UBUF, unmapped first page", .type = DIOPIN_UBUF, .hole = 0 },
 	{ .desc = "IOVEC, unmapped first page", .type = DIOPIN_IOVEC, .hole = 0 },
@@ -462,13 +385,12 @@ KUNIT_ARRAY_PARAM_DESC(extract_fault, fault_cases, desc);
 
 /*
  * Guards: the error return of iov_iter_extract_user_pages() when
- * pin_user_pages_fast() pins nothing and the caller let it allocate the
- * page array (*pages == NULL): the array is freed and *pages is NULL again,
- * so a caller that trusts the error return (bio_map_user_iov() with more
- * than UIO_FASTIOV pages, bio_integrity_map_user()) leaks nothing. 6.12.117
- * returns -EFAULT with the array still allocated and *pages pointing at it
- * (upstream "iov_iter: Fix a memory leak in iov_iter_extract_user_pages()";
- * tests/known-bugs).
+ * pin_user_pages_fast() pins nothing and the callee allocated the page array
+ * (*pages == NULL): it is freed and *pages NULL again, so a caller trusting
+ * the error (bio_map_user_iov() with more than UIO_FASTIOV pages,
+ * bio_integrity_map_user()) leaks nothing. 6.12.117 returns -EFAULT with
+ * *pages still pointing at it (upstream "iov_iter: Fix a memory leak in
+ * iov_iter_extract_user_pages()"; tests/known-bugs).
  */
 static void extract_fault_frees_callee_array(struct kunit *test)
 {
@@ -485,7 +407,6 @@ static void extract_fault_frees_callee_array(struct kunit *test)
 	diopin_buf_punch(test, buf, c->hole);
 	before = diopin_snap_take(test, buf->pages + 1, 3);
 	diopin_iter_build(test, &iter, c->type, ITER_DEST, buf, &seg, 1);
-
 	/* What the kernel left behind is owned before any assertion. */
 	got = diopin_extract_held(test, &iter, &pages, 4 * PAGE_SIZE, 4, &off0, &pins);
 	KUNIT_EXPECT_EQ(test, got, (ssize_t)-EFAULT);
@@ -502,8 +423,7 @@ struct xarray_hole_case {
 };
 
 static const struct xarray_hole_case xarray_hole_cases[] = {
-	{ .desc = "hole at index 0, start 0x100, caller array", .start = 0x100,
-	  .callee_array = false },
+	{ .desc = "hole at index 0, start 0x100, caller array", .start = 0x100 },
 	{ .desc = "hole at index 0, start 0x100, callee array", .start = 0x100,
 	  .callee_array = true },
 	{ .desc = "hole at index 0, start 0, callee array", .start = 0, .callee_array = true },
@@ -512,12 +432,11 @@ static const struct xarray_hole_case xarray_hole_cases[] = {
 KUNIT_ARRAY_PARAM_DESC(extract_xarray_hole, xarray_hole_cases, desc);
 
 /*
- * Guards: iov_iter_extract_xarray_pages() when the first index is a hole:
- * nothing is extracted, so it returns 0, leaves the iterator where it was,
- * fills in no page and frees an array it allocated. 6.12.117 computes
- * "0 pages * PAGE_SIZE - offset", which wraps for a non-zero start offset:
- * it returns maxsize and advances the iterator with no page filled in, and
- * it leaks a callee-allocated array either way (upstream "iov_iter: Fix
+ * Guards: iov_iter_extract_xarray_pages() with a hole at the first index:
+ * returns 0, leaves the iterator where it was, fills in no page, frees an
+ * array it allocated. 6.12.117's "0 pages * PAGE_SIZE - offset" wraps for a
+ * non-zero start offset: it returns maxsize and advances with no page filled
+ * in, and leaks a callee-allocated array either way (upstream "iov_iter: Fix
  * potential underflow in iov_iter_extract_xarray_pages()"; tests/known-bugs).
  */
 static void extract_xarray_hole_extracts_nothing(struct kunit *test)
@@ -534,12 +453,10 @@ static void extract_xarray_hole_extracts_nothing(struct kunit *test)
 
 	diopin_iter_build(test, &iter, DIOPIN_XARRAY, ITER_SOURCE, buf, &seg, 1);
 	xa_erase(iter.xarray, 0);
-
 	got = iov_iter_extract_pages(&iter, &pages, seg.len, 2, 0, &off0);
 	if (c->callee_array && pages)
 		diopin_defer_kvfree(test, pages);
-	KUNIT_EXPECT_EQ_MSG(test, got, 0,
-			    "extracted %zd bytes from a hole", got);
+	KUNIT_EXPECT_EQ_MSG(test, got, 0, "extracted %zd bytes from a hole", got);
 	KUNIT_EXPECT_EQ(test, iov_iter_count(&iter), seg.len);
 	if (c->callee_array) {
 		KUNIT_EXPECT_NULL_MSG(test, pages,

@@ -1,23 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * diopin_kmemleak: the leak detector of a debug run (CONFIG_DEBUG_KMEMLEAK,
- * `make debug ARCH=x86_64`).
- *
- * A pin leak shows in a page's refcount, which the other suites check; a
- * leaked page array or bio does not, so this suite runs after the others
- * (its object is the last test in lib/diopin/Makefile, so its suite comes
- * after theirs in the kunit_test_suites section; only diopin's coverage
- * carrier, in coverage runs alone, follows) and asks kmemleak what the run
- * left behind:
- * it ages every object past kmemleak's minimum age (5 s), scans twice (an
- * object whose checksum changed since the last scan is not reported yet)
- * and reads /sys/kernel/debug/kmemleak through a kernel mount of debugfs.
- * Every object kmemleak reports fails exactly one case; kmemleak's report
- * of the first few goes to the test log just before the failure.
- *
- * kmemleak scans the data sections, every task's stack and every tracked
- * object for values that point into an object: a stale copy of a pointer
- * hides a leak. So a leak is provoked many times, not once.
+ * `make debug ARCH=x86_64`). A pin leak shows in a page's refcount, which
+ * the other suites check; a leaked page array or bio does not. So this suite
+ * runs after the others (its object is the last test in lib/diopin/Makefile,
+ * so its suite follows theirs in the kunit_test_suites section; only diopin's
+ * coverage carrier, in coverage runs alone, follows) and asks kmemleak what
+ * the run left behind. Every object reported fails exactly one case, the
+ * report of the first few logged just before the failure. kmemleak scans the
+ * data sections, every task's stack and every tracked object for values that
+ * point into an object: a stale copy of a pointer hides a leak, so a leak is
+ * provoked many times, not once.
  */
 #include <linux/blk-mq.h>
 #include <linux/delay.h>
@@ -31,14 +24,15 @@
 
 #define REPORT_SIZE	(256 * 1024)
 #define REPORT_HEAD	"unreferenced object "
-/* kmemleak reports an object only once it is this old (MSECS_MIN_AGE) */
-#define MIN_AGE_MS	5000
+#define MIN_AGE_MS	5000	/* MSECS_MIN_AGE: kmemleak reports no younger object */
 #define PLANT_SIZE	200
 #define PLANT_KEY	0x5a5a5a5a5a5a5a5aUL
 
 /*
- * Age what was allocated so far, scan twice and read every object kmemleak
- * reports into a buffer freed when the test ends.
+ * Age what was allocated so far past MIN_AGE_MS, scan twice (an object whose
+ * checksum changed since the last scan is not reported yet), read
+ * /sys/kernel/debug/kmemleak (kernel mount of debugfs) into a buffer freed
+ * when the test ends.
  */
 static const char *kmemleak_report(struct kunit *test)
 {
@@ -70,8 +64,7 @@ static size_t kmemleak_object_len(const char *obj)
 }
 
 /* Does the report of the object at @obj name every one of @fns? */
-static bool kmemleak_object_from(const char *obj, const char * const *fns,
-				 unsigned int nfns)
+static bool kmemleak_object_from(const char *obj, const char * const *fns, unsigned int nfns)
 {
 	size_t len = kmemleak_object_len(obj);
 	unsigned int i;
@@ -87,8 +80,7 @@ static bool kmemleak_object_from(const char *obj, const char * const *fns,
  * or not all of them (!@match), printing the first few into the test log.
  */
 static unsigned int kmemleak_count(struct kunit *test, const char *report,
-				   const char * const *fns, unsigned int nfns,
-				   bool match)
+				   const char * const *fns, unsigned int nfns, bool match)
 {
 	const char *obj = strstr(report, REPORT_HEAD);
 	unsigned int n = 0;
@@ -109,10 +101,10 @@ static const char * const passthrough_leak[] = {
 };
 
 /*
- * The planted object comes from a cache of its own, a debug cache
- * (SLAB_RED_ZONE): 7.2's SLUB hands objects out of per-CPU arrays (sheaves,
- * calculate_sheaf_capacity()) that keep a stale copy of the pointer they
- * handed out, which kmemleak scans, and gives debug caches none.
+ * The planted object comes from a debug cache of its own (SLAB_RED_ZONE):
+ * 7.2's SLUB hands objects out of per-CPU arrays (sheaves,
+ * calculate_sheaf_capacity()) that keep a stale copy of the pointer, which
+ * kmemleak scans, and gives debug caches none.
  */
 static struct kmem_cache *plant_cache;
 
@@ -135,10 +127,9 @@ static noinline unsigned long kmemleak_plant(void)
 
 /*
  * Overwrite the stack below the caller, where kmemleak_plant() and the
- * allocator under it ran (deep with KASAN and the stack depot): kmemleak
- * scans every task's whole stack, so a stale copy of the pointer there
- * would keep the object referenced. 32 frames of at least 512 bytes each,
- * not a tail call.
+ * allocator under it ran (deep with KASAN and the stack depot): a stale copy
+ * of the pointer there would keep the object referenced. 32 frames of at
+ * least 512 bytes each, not a tail call.
  */
 static noinline void kmemleak_scrub_stack(unsigned int depth)
 {
@@ -173,7 +164,7 @@ static void kmemleak_reports_a_planted_leak(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, kmemleak_free_plant,
 							   (void *)hidden));
 	/*
-	 * By address (the size kmemleak gives is the slab object's). Formatted
+	 * By address (the size kmemleak gives is the slab object's), formatted
 	 * before the stack is scrubbed: vsnprintf() spills the unscrambled
 	 * address into its frames, a stale reference a scan would find.
 	 */
@@ -192,17 +183,15 @@ static void kmemleak_reports_a_planted_leak(struct kunit *test)
  * block/blk-map.c bio_map_user_iov() asks for a callee-allocated array when
  * the request needs more than UIO_FASTIOV pages and, on an error, trusts
  * that nothing is left to free. 32 SG_IO-style mappings of 16 pages whose
- * first page is not mapped: -EFAULT every time, and kmemleak must find no
- * array allocated on that path by this case's thread (its pid in the
- * report: the count does not depend on which suites ran before). 6.12.117
- * leaks one per mapping, 32
- * (tests/known-bugs). On 7.2 blk_rq_map_user_iov() extracts straight into
- * the bio's bvec array (iov_iter_extract_bvecs()) and allocates no page
- * array, so there the case shows that this path leaks nothing, not
- * whether iov_iter_extract_user_pages() has the fix
- * (diopin_iov_extract.extract_fault_frees_callee_array checks that).
- * There the case skips, saying so (kernel/config/compat.skips): it could
- * not fail.
+ * first page is not mapped: -EFAULT every time; kmemleak must find no array
+ * allocated on that path by this case's thread (its pid in the report: other
+ * suites map through here too, the count must not depend on which ran
+ * before). 6.12.117 leaks one per mapping, 32 (tests/known-bugs). 7.2's
+ * blk_rq_map_user_iov() extracts straight into the bio's bvec array
+ * (iov_iter_extract_bvecs()), allocating no page array: there the path leaks
+ * nothing whether or not iov_iter_extract_user_pages() has the fix
+ * (diopin_iov_extract.extract_fault_frees_callee_array checks that), the
+ * case could not fail, and it skips, saying so (kernel/config/compat.skips).
  */
 static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
 {
@@ -217,11 +206,9 @@ static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
 		kunit_skip(test, "not applicable: %s",
 			   "this kernel's blk_rq_map_user_iov() allocates no page array");
 	buf = diopin_buf_user(test, 16, DIOPIN_UMAP_PREFAULT);
-
 	diopin_buf_punch(test, buf, 0);
 	diopin_rq_map_faulting(test, buf, 32);
 	kmemleak_scrub_stack(32);
-	/* this case's thread's only: other suites map through here too */
 	snprintf(mine, sizeof(mine), "\"%s\", pid %d,", current->comm, current->pid);
 	leaked = kmemleak_count(test, kmemleak_report(test), fns, ARRAY_SIZE(fns), true);
 	KUNIT_EXPECT_EQ_MSG(test, leaked, 0,
@@ -230,20 +217,18 @@ static void kmemleak_passthrough_fault_leaks_no_array(struct kunit *test)
 }
 
 /*
- * Guards: every allocation the suites drive, in every kernel path they
- * reach (bios, bvec arrays, dio and iomap_dio structures, page arrays,
- * requests): whatever kmemleak reports by the end of the run fails here,
- * except the objects the case above reports: 128-byte page arrays (16
- * page pointers) allocated under iov_iter_extract_pages() from
- * blk_rq_map_user_iov(). Any other object through that path (another
- * size) counts here.
+ * Guards: every allocation the suites drive, in every kernel path they reach
+ * (bios, bvec arrays, dio and iomap_dio structures, page arrays, requests):
+ * whatever kmemleak reports by the end of the run fails here, except what the
+ * case above reports: 128-byte page arrays (16 page pointers) allocated under
+ * iov_iter_extract_pages() from blk_rq_map_user_iov(). Any other object
+ * through that path (another size) counts here.
  */
 static void kmemleak_run_leaks_nothing_else(struct kunit *test)
 {
-	unsigned int leaked;
+	unsigned int leaked = kmemleak_count(test, kmemleak_report(test), passthrough_leak,
+					     ARRAY_SIZE(passthrough_leak), false);
 
-	leaked = kmemleak_count(test, kmemleak_report(test), passthrough_leak,
-				ARRAY_SIZE(passthrough_leak), false);
 	KUNIT_EXPECT_EQ_MSG(test, leaked, 0,
 			    "kmemleak reports %u object(s) leaked during the run (the first ones above)",
 			    leaked);

@@ -1,18 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * diopin_memkind: O_DIRECT into and out of the memory users really hand
- * the kernel, not only private anonymous pages.
- *
- * A DIO read pins its destination with FOLL_WRITE and dirties it at
- * completion (bio_set_pages_dirty()/bio_check_pages_dirty()): into a
- * MAP_SHARED file mapping that is the page cache, which must end up dirty
- * through its mapping and hold the bytes read even when writeback cleaned
- * it while the read was in flight; into a MAP_PRIVATE file
- * mapping the write fault must break COW first, so the pin and the bytes
- * land in a private copy and the file never changes; into shmem, the shmem
- * folios. A DIO write pins its source without FOLL_WRITE: from a private
- * file mapping that is the page-cache folio itself, read and released
- * clean.
+ * diopin_memkind: O_DIRECT into and out of the memory users really hand the
+ * kernel besides private anonymous pages: page cache (shared and private file
+ * mappings), shmem, long-term pinned bvecs, huge pages. A DIO read pins with
+ * FOLL_WRITE and dirties at completion; a DIO write pins without FOLL_WRITE.
  */
 #include <linux/blkdev.h>
 #include <linux/bvec.h>
@@ -32,6 +23,7 @@
 #include "diopin_images.h"
 
 #define NPAGES		4
+#define MK_LEN		(NPAGES * PAGE_SIZE)
 #define MK_BDEV		9	/* /dev/ram9: the raw device DIO reads from */
 #define MK_FS		10	/* /dev/ram10: ext2 holding the mapped file */
 #define MK_NULLB	1	/* nullb1: completes from a timer */
@@ -40,17 +32,12 @@
 static struct file *mk_dev(struct kunit *test, dev_t dev, u32 seed)
 {
 	struct file *bdev = diopin_bdev_open(test, dev);
-	void *kbuf = kunit_kmalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
+	void *kbuf = kunit_kmalloc(test, MK_LEN, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	diopin_pattern_fill(kbuf, NPAGES * PAGE_SIZE, 0, seed);
-	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, NPAGES * PAGE_SIZE);
+	diopin_pattern_fill(kbuf, MK_LEN, 0, seed);
+	diopin_bdev_rw(test, file_bdev(bdev), REQ_OP_WRITE, 0, kbuf, MK_LEN);
 	return bdev;
-}
-
-static struct file *mk_bdev(struct kunit *test, u32 seed)
-{
-	return mk_dev(test, DIOPIN_BRD(MK_BDEV), seed);
 }
 
 /* A file on ext2 (buffered, not O_DIRECT) holding @seed's pattern. */
@@ -58,43 +45,32 @@ static struct file *mk_file(struct kunit *test, u32 seed)
 {
 	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2, MK_FS);
 	struct file *file = diopin_fs_open(test, mnt, "mapped", O_RDWR | O_CREAT);
-	void *kbuf = kunit_kmalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
+	void *kbuf = kunit_kmalloc(test, MK_LEN, GFP_KERNEL);
 	loff_t pos = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	diopin_pattern_fill(kbuf, NPAGES * PAGE_SIZE, 0, seed);
-	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, NPAGES * PAGE_SIZE, &pos),
-			(ssize_t)(NPAGES * PAGE_SIZE));
+	diopin_pattern_fill(kbuf, MK_LEN, 0, seed);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, MK_LEN, &pos), (ssize_t)MK_LEN);
 	/* Written back and clean: a dirty bit seen later is the DIO's. */
 	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
 	return file;
 }
 
 /* Expect the file's bytes (through the page cache) to be @seed's pattern. */
-static void mk_expect_file(struct kunit *test, struct file *file, u32 seed,
-			   const char *when)
+static void mk_expect_file(struct kunit *test, struct file *file, u32 seed, const char *when)
 {
-	void *kbuf = kunit_kzalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
+	void *kbuf = kunit_kzalloc(test, MK_LEN, GFP_KERNEL);
 	loff_t pos = 0;
 	size_t bad;
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
-	KUNIT_ASSERT_EQ(test, kernel_read(file, kbuf, NPAGES * PAGE_SIZE, &pos),
-			(ssize_t)(NPAGES * PAGE_SIZE));
-	bad = diopin_pattern_mismatch(kbuf, NPAGES * PAGE_SIZE, 0, seed);
-	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)(NPAGES * PAGE_SIZE),
+	KUNIT_ASSERT_EQ(test, kernel_read(file, kbuf, MK_LEN, &pos), (ssize_t)MK_LEN);
+	bad = diopin_pattern_mismatch(kbuf, MK_LEN, 0, seed);
+	KUNIT_EXPECT_EQ_MSG(test, bad, (size_t)MK_LEN,
 			    "%s: the file's byte %zu is not the expected one", when, bad);
 }
 
-/* O_DIRECT read of NPAGES pages of @bdev into @buf. */
-static ssize_t mk_read(struct kunit *test, struct file *bdev,
-		       struct diopin_buf *buf)
-{
-	return diopin_dio_ubuf(test, bdev, READ, 0, buf, 0, NPAGES * PAGE_SIZE);
-}
-
 struct mk_flight {
-	struct kunit *test;
 	struct file *file;
 	struct diopin_snap *snap;
 	bool pinned, cleaned;
@@ -116,15 +92,13 @@ static void mk_writeback_in_flight(void *arg)
 
 /*
  * Guards: the reason bio_check_pages_dirty() exists (Hubbard 2020). A DIO
- * read into a MAP_SHARED mapping of a regular file pins the page-cache
- * folios themselves (the FOLL_WRITE fault dirties them through
- * page_mkwrite); writeback then cleans them while the read is in flight
- * (polled on null_blk: queued until the test polls it, so the writeback
- * cannot race the completion), writing the old bytes. At
- * completion bio_check_pages_dirty() finds them clean and has
- * bio_dirty_fn() dirty them again through their mapping before it
- * releases the pins, so the next writeback writes the bytes the read put
- * there.
+ * read into a MAP_SHARED file mapping pins the page-cache folios themselves
+ * (the FOLL_WRITE fault dirties them through page_mkwrite); writeback cleans
+ * them in flight, writing the old bytes (polled on null_blk: queued until
+ * the test polls it, however long writeback takes: no race with the
+ * completion). At completion bio_check_pages_dirty() finds them clean and
+ * bio_dirty_fn() dirties them again through their mapping before releasing
+ * the pins, so the next writeback writes the bytes read.
  */
 static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *test)
 {
@@ -132,13 +106,10 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 	struct file *bdev = mk_dev(test, diopin_nullb_dev(test, MK_NULLB), 2);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_SHARED);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
-	struct mk_flight f = { test, file, snap };
-	/* Polled: in flight until polled, however long writeback takes. */
-	struct diopin_dio_opts o = {
-		.ki_flags = IOCB_HIPRI, .hold = true,
-		.in_flight = mk_writeback_in_flight, .arg = &f,
-	};
-	const struct diopin_seg seg = { 0, NPAGES * PAGE_SIZE };
+	struct mk_flight f = { file, snap };
+	struct diopin_dio_opts o = { .ki_flags = IOCB_HIPRI, .hold = true,
+				     .in_flight = mk_writeback_in_flight, .arg = &f };
+	const struct diopin_seg seg = { 0, MK_LEN };
 	struct iov_iter iter;
 	unsigned int k;
 
@@ -146,18 +117,16 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 		KUNIT_ASSERT_PTR_EQ_MSG(test, page_folio(buf->pages[k])->mapping,
 					file->f_mapping, "page %u is not the file's", k);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, buf, &seg, 1);
-	KUNIT_ASSERT_EQ(test, diopin_dio_ex(bdev, READ, 0, &iter, true, &o),
-			(ssize_t)(NPAGES * PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, diopin_dio_ex(bdev, READ, 0, &iter, true, &o), (ssize_t)MK_LEN);
 	KUNIT_ASSERT_TRUE_MSG(test, o.later, "the read did not stay in flight");
 	KUNIT_ASSERT_TRUE_MSG(test, f.pinned, "the folios were not pinned in flight");
 	KUNIT_ASSERT_TRUE_MSG(test, f.cleaned, "writeback did not clean them in flight");
 	diopin_wait_released(test, snap);
-
 	diopin_expect_pins(test, snap, 0, "page cache after the read");
 	diopin_expect_dirty(test, snap, true, "page cache after the read");
 	KUNIT_EXPECT_TRUE_MSG(test, mapping_tagged(file->f_mapping, PAGECACHE_TAG_DIRTY),
 			      "the mapping has no dirty folio: writeback would lose the read");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
 	mk_expect_file(test, file, 2, "after the read");
 	KUNIT_EXPECT_EQ(test, vfs_fsync(file, 0), 0);
 	diopin_expect_dirty(test, snap, false, "after writeback");
@@ -166,21 +135,21 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 /*
  * Guards: a DIO read into a MAP_PRIVATE file mapping: GUP's FOLL_WRITE
  * fault (gup_can_follow_protnone()/faultin_page() -> do_wp_page()) breaks
- * COW before the pin, so the bytes land in private anonymous copies and
- * the page-cache folios are neither pinned, nor written, nor dirtied; the
- * file keeps its bytes.
+ * COW before the pin: the bytes land in private anonymous copies, the
+ * page-cache folios are not pinned, written or dirtied, the file unchanged.
  */
 static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 {
 	struct file *file = mk_file(test, 1);
-	struct file *bdev = mk_bdev(test, 2);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
 	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
 	struct page *now[NPAGES];
 	struct diopin_snap *copies;
 	unsigned int k;
 
-	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, READ, 0, buf, 0, MK_LEN),
+			(ssize_t)MK_LEN);
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						NPAGES, now), NPAGES);
 	copies = diopin_snap_take(test, now, NPAGES);
@@ -197,29 +166,28 @@ static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 	}
 	diopin_expect_pins(test, copies, 0, "private copies after the read");
 	diopin_expect_dirty(test, copies, true, "private copies after the read");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
 	mk_expect_file(test, file, 1, "after a read into a private mapping");
 }
 
 /*
  * Guards: a DIO write from a MAP_PRIVATE file mapping pins its source
- * without FOLL_WRITE (iov_iter_extract_user_pages() on ITER_SOURCE): no
- * COW, the page-cache folios themselves are pinned for the I/O, written
- * to the device, and released unpinned and clean (bio_release_pages(bio,
- * false)).
+ * without FOLL_WRITE (iov_iter_extract_user_pages() on ITER_SOURCE): no COW,
+ * the page-cache folios themselves are pinned, written to the device and
+ * released unpinned and clean (bio_release_pages(bio, false)).
  */
 static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 {
 	struct file *file = mk_file(test, 1);
-	struct file *bdev = mk_bdev(test, 2);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
 	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
 	struct diopin_buf *chk = diopin_buf_user(test, NPAGES, 0);
 	struct page *now[NPAGES];
 	unsigned int k;
 
-	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, WRITE, 0, buf, 0, NPAGES * PAGE_SIZE),
-			(ssize_t)(NPAGES * PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, WRITE, 0, buf, 0, MK_LEN),
+			(ssize_t)MK_LEN);
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						NPAGES, now), NPAGES);
 	for (k = 0; k < NPAGES; k++)
@@ -227,8 +195,9 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 					"page %u was copied for a read-only pin", k);
 	diopin_expect_pins(test, cache, 0, "page cache after the write");
 	diopin_expect_dirty(test, cache, false, "page cache after the write");
-	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, chk), (ssize_t)(NPAGES * PAGE_SIZE));
-	diopin_expect_user_bytes(test, chk->uaddr, NPAGES * PAGE_SIZE, 0, 1, false);
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, READ, 0, chk, 0, MK_LEN),
+			(ssize_t)MK_LEN);
+	diopin_expect_user_bytes(test, chk->uaddr, MK_LEN, 0, 1, false);
 }
 
 /*
@@ -238,7 +207,7 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
  */
 static void memkind_dio_read_into_shmem(struct kunit *test)
 {
-	struct file *bdev = mk_bdev(test, 2);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, NULL,
 						     MAP_SHARED | MAP_ANONYMOUS);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
@@ -249,30 +218,29 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
 		KUNIT_ASSERT_TRUE_MSG(test, shmem_mapping(page_folio(buf->pages[k])->mapping),
 				      "page %u is not shmem", k);
 	diopin_clear_dirty(snap);
-	KUNIT_ASSERT_EQ(test, mk_read(test, bdev, buf), (ssize_t)(NPAGES * PAGE_SIZE));
+	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, READ, 0, buf, 0, MK_LEN),
+			(ssize_t)MK_LEN);
 	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, (unsigned long)buf->uaddr,
 						NPAGES, now), NPAGES);
 	for (k = 0; k < NPAGES; k++)
 		KUNIT_EXPECT_PTR_EQ(test, now[k], snap->s[k].page);
 	diopin_expect_pins(test, snap, 0, "shmem after the read");
 	diopin_expect_dirty(test, snap, true, "shmem after the read");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
 }
 
 /*
- * Guards: what O_DIRECT does with io_uring's registered buffers: user
- * memory pinned once with FOLL_WRITE | FOLL_LONGTERM
- * (io_sqe_buffer_register()), then handed to every I/O as an ITER_BVEC over
- * the pinned pages. block/fops.c borrows a bvec iterator
+ * Guards: O_DIRECT with io_uring's registered buffers: user memory pinned
+ * once with FOLL_WRITE | FOLL_LONGTERM (io_sqe_buffer_register()), handed to
+ * every I/O as an ITER_BVEC. block/fops.c borrows a bvec iterator
  * (bio_iov_bvec_set(): no BIO_PAGE_PINNED, no pin of its own) and dirties
- * only user-backed iterators (should_dirty, bio_set_pages_dirty()): the
- * bytes land, the long-term pin stays the only pin, and the pages are NOT
- * dirtied by the read. Nobody on this path dirties them: io_uring unpins
- * its registered buffers with unpin_user_folio(), without dirtying.
+ * only user-backed ones (should_dirty, bio_set_pages_dirty()): the bytes
+ * land, the long-term pin stays the only pin, the pages are NOT dirtied (nor
+ * by io_uring: unpin_user_folio() unpins its registered buffers clean).
  */
 static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 {
-	struct file *bdev = mk_bdev(test, 2);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
 	struct diopin_buf *buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	struct page *pages[NPAGES];
 	struct bio_vec bv[NPAGES];
@@ -290,28 +258,21 @@ static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 	diopin_clear_dirty(snap);
 	for (k = 0; k < NPAGES; k++)
 		bvec_set_page(&bv[k], pages[k], PAGE_SIZE, 0);
-	iov_iter_bvec(&iter, ITER_DEST, bv, NPAGES, NPAGES * PAGE_SIZE);
-
-	KUNIT_ASSERT_EQ(test, diopin_dio(bdev, READ, 0, &iter, false),
-			(ssize_t)(NPAGES * PAGE_SIZE));
+	iov_iter_bvec(&iter, ITER_DEST, bv, NPAGES, MK_LEN);
+	KUNIT_ASSERT_EQ(test, diopin_dio(bdev, READ, 0, &iter, false), (ssize_t)MK_LEN);
 	diopin_expect_pins(test, snap, 0, "after the read (the long-term pin alone)");
 	diopin_expect_dirty(test, snap, false, "after a read into long-term pinned pages");
-	diopin_expect_user_bytes(test, buf->uaddr, NPAGES * PAGE_SIZE, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
 }
 
 /* ---- huge pages (x86_64: UML has neither THP nor hugetlbfs) ---- */
-
 #define HUGE_SIZE	SZ_2M	/* one PMD-sized folio on x86_64 */
 #define HUGE_PAGES	(HUGE_SIZE / PAGE_SIZE)
 #define HUGE_IO		SZ_1M	/* one bio: BIO_MAX_VECS pages */
 #define HUGE_POS	SZ_8M	/* where on nullb1 */
 
 #if defined(CONFIG_TRANSPARENT_HUGEPAGE) || defined(CONFIG_HUGETLBFS)
-
-/*
- * The HUGE_PAGES pages of one 2 MiB folio mapped at @uaddr, written with a
- * pattern through the user mapping (the write fault allocates the folio).
- */
+/* The 2 MiB folio at @uaddr, patterned through the mapping (faulting it in). */
 static struct diopin_buf *mk_huge_fill(struct kunit *test, unsigned long uaddr)
 {
 	struct diopin_buf *buf = kunit_kzalloc(test, sizeof(*buf), GFP_KERNEL);
@@ -331,8 +292,7 @@ static struct diopin_buf *mk_huge_fill(struct kunit *test, unsigned long uaddr)
 		diopin_pattern_fill(tmp, PAGE_SIZE, k * PAGE_SIZE, buf->seed);
 		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * PAGE_SIZE, tmp, PAGE_SIZE));
 	}
-	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, HUGE_PAGES, buf->pages),
-			HUGE_PAGES);
+	KUNIT_ASSERT_EQ(test, diopin_user_pages(test, uaddr, HUGE_PAGES, buf->pages), HUGE_PAGES);
 	folio = page_folio(buf->pages[0]);
 	KUNIT_ASSERT_EQ_MSG(test, folio_size(folio), HUGE_SIZE,
 			    "the buffer is not one 2 MiB folio (got %zu bytes)",
@@ -355,25 +315,21 @@ static void mk_huge_pincount(void *arg)
 }
 
 /*
- * A DIO write of the first half of the folio at @src to nullb1, then a
- * read into the one at @dst: one bio each (__blkdev_direct_IO_async()),
- * completed later by null_blk's timer, split into 64 KiB requests. In
- * flight the folio carries one pin per page of the I/O
+ * DIO write of the first half of @src's folio to nullb1, read into @dst's:
+ * one bio each (__blkdev_direct_IO_async()), split into 64 KiB requests,
+ * completed later by null_blk's timer. In flight one pin per page of the I/O
  * (bio_iov_iter_get_pages(): GUP pins every page, get_contig_folio_len()
  * puts runs of one folio into one bvec), after completion none
- * (bio_release_pages(): unpin_user_folio() per bvec), the read's folio
- * dirty and whole, and the bytes read back are the bytes written.
+ * (bio_release_pages(): unpin_user_folio() per bvec); the read's folio dirty
+ * and whole, the bytes read back the bytes written.
  */
-static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src,
-			      struct diopin_buf *dst)
+static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src, struct diopin_buf *dst)
 {
 	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, MK_NULLB));
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, HUGE_PAGES);
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, HUGE_PAGES);
 	struct mk_huge_flight f = { page_folio(src->pages[0]) };
-	struct diopin_dio_opts o = {
-		.hold = true, .in_flight = mk_huge_pincount, .arg = &f,
-	};
+	struct diopin_dio_opts o = { .hold = true, .in_flight = mk_huge_pincount, .arg = &f };
 	const struct diopin_seg seg = { 0, HUGE_IO };
 	struct iov_iter iter;
 
@@ -419,12 +375,11 @@ static struct diopin_buf *mk_thp(struct kunit *test)
 #endif
 
 /*
- * Guards: O_DIRECT from and into a PMD-mapped transparent huge page: runs
- * of one large folio in one bvec (6.12: block/bio.c
- * __bio_iov_iter_get_pages() and get_contig_folio_len(); 7.2:
- * iov_iter_extract_bvecs() and get_contig_folio_len() in lib/iov_iter.c),
- * unpin_user_folio() in __bio_release_pages(), GUP-fast's
- * gup_fast_pmd_leaf(): mk_huge_roundtrip(). x86_64 only.
+ * Guards: O_DIRECT from and into a PMD-mapped THP (x86_64 only): runs of one
+ * large folio in one bvec (6.12: block/bio.c __bio_iov_iter_get_pages() and
+ * get_contig_folio_len(); 7.2: iov_iter_extract_bvecs() and
+ * get_contig_folio_len() in lib/iov_iter.c), unpin_user_folio() in
+ * __bio_release_pages(), GUP-fast's gup_fast_pmd_leaf(): mk_huge_roundtrip().
  */
 static void memkind_dio_thp_buffer(struct kunit *test)
 {
@@ -446,8 +401,7 @@ static struct diopin_buf *mk_hugetlb(struct kunit *test)
 
 	file = hugetlb_file_setup(HUGETLB_ANON_FILE, HUGE_SIZE, DIOPIN_HUGETLB_NORESERVE,
 				  HUGETLB_ANONHUGE_INODE, 0);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "hugetlb_file_setup(): %ld",
-			       PTR_ERR(file));
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "hugetlb_file_setup(): %ld", PTR_ERR(file));
 	addr = kunit_vm_mmap(test, file, 0, HUGE_SIZE, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_HUGETLB, 0);
 	fput(file);
@@ -459,9 +413,8 @@ static struct diopin_buf *mk_hugetlb(struct kunit *test)
 /*
  * Guards: O_DIRECT from and into hugetlb pages (MAP_HUGETLB, 2 MiB,
  * hugepages= on the command line, kernel/config/x86_64.args): GUP-fast's
- * PMD-leaf path (gup_fast_pmd_leaf()) pins each of the 256 pages the 1 MiB
- * I/O covers in the hugetlb folio, the bio releases each:
- * mk_huge_roundtrip(). x86_64 only.
+ * gup_fast_pmd_leaf() pins each of the 256 pages the 1 MiB I/O covers in the
+ * hugetlb folio, the bio releases each: mk_huge_roundtrip(). x86_64 only.
  */
 static void memkind_dio_hugetlb_buffer(struct kunit *test)
 {

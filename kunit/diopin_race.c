@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * diopin_race: what pinning exists for (Hubbard 2020) — the address space
- * changing under a DIO read whose pages are pinned and in flight.
- *
- * The reads are polled (IOCB_HIPRI on null_blk's poll queue): the request
- * sits on the queue until iocb_bio_iopoll() reaps it. The fork, munmap or
- * MADV_DONTNEED in between runs with the device's queue held besides
- * (quiesced: diopin_dio_opts.hold), so "in flight" is not a matter of
- * timing or of which hardware queue took the request: not a byte can land
- * before the hook returns, every time. Then the read is polled
- * to completion, and the bytes, pins, references and dirty bits are
- * checked where they must be: in the parent's pages after a fork, in the
- * pages the pins kept alive after an unmap.
+ * changing under a DIO read whose pages are pinned and in flight. The reads
+ * are polled (IOCB_HIPRI on null_blk's poll queue: queued until
+ * iocb_bio_iopoll() reaps it); the fork, munmap or MADV_DONTNEED runs with the
+ * queue also held (diopin_dio_opts.hold), so not a byte lands before the hook
+ * returns, whatever the timing or hardware queue. Then the read is polled to
+ * completion and the bytes, pins, references and dirty bits checked.
  */
 #include <linux/blkdev.h>
 #include <linux/delay.h>
@@ -63,15 +58,14 @@ struct race {
 	/* seen in flight */
 	unsigned int pinned, landed;
 	struct diopin_fork *child;
-	/* the unmap */
 	int unmap_ret;
 };
 
 /*
- * In flight: every page pinned, not a byte landed. Then clean the pages, as
- * writeback or a swap-out would: the submission dirtied them
- * (bio_set_pages_dirty()), so only a completion that dirties them again
- * (bio_check_pages_dirty() -> bio_dirty_fn()) leaves them dirty.
+ * In flight: count pinned and landed pages, then clean them as writeback or
+ * swap-out would: the submission dirtied them (bio_set_pages_dirty()), so
+ * only a completion that dirties them again (bio_check_pages_dirty() ->
+ * bio_dirty_fn()) leaves them dirty.
  */
 static void race_look(struct race *r)
 {
@@ -87,37 +81,32 @@ static void race_look(struct race *r)
 
 static void race_expect_in_flight(struct kunit *test, const struct race *r)
 {
-	KUNIT_EXPECT_EQ_MSG(test, r->pinned, NPAGES,
-			    "pages pinned while the read was in flight");
-	KUNIT_EXPECT_EQ_MSG(test, r->landed, 0,
-			    "pages the read had filled before it was polled");
+	KUNIT_EXPECT_EQ_MSG(test, r->pinned, NPAGES, "pages pinned while the read was in flight");
+	KUNIT_EXPECT_EQ_MSG(test, r->landed, 0, "pages the read had filled before it was polled");
 }
 
 /*
- * Start a polled async O_DIRECT read of NPAGES into @r->buf, call @hook.
- * @hold: the device's queue stays quiesced through @hook (nothing is even
- * dispatched before @hook returns), for the cases whose point is what
- * happens to pinned pages in flight; without it, only the poll queue keeps
- * the read in flight, for the case whose point is that polling completes it.
+ * Take @r->snap, start a polled async O_DIRECT read of NPAGES into @r->buf,
+ * call @hook. @hold: the queue stays quiesced through @hook, nothing
+ * dispatched before it returns (cases about pinned pages in flight); without
+ * it only the poll queue keeps the read in flight (the case about polling).
  */
 static ssize_t race_polled_read(struct kunit *test, struct file *bdev,
 				struct race *r, void (*hook)(void *), bool hold)
 {
 	const struct diopin_seg seg = { 0, NPAGES * PAGE_SIZE };
-	struct diopin_dio_opts o = {
-		.ki_flags = IOCB_HIPRI, .hold = hold, .in_flight = hook, .arg = r,
-	};
+	struct diopin_dio_opts o = { .ki_flags = IOCB_HIPRI, .hold = hold,
+				     .in_flight = hook, .arg = r };
 	struct iov_iter iter;
 	ssize_t ret;
 
+	r->snap = diopin_snap_take(test, r->buf->pages, NPAGES);
 	diopin_iter_build(test, &iter, DIOPIN_UBUF, ITER_DEST, r->buf, &seg, 1);
 	ret = diopin_dio_ex(bdev, READ, 0, &iter, true, &o);
 	KUNIT_EXPECT_TRUE_MSG(test, o.later,
 			      "the polled read did not return -EIOCBQUEUED in flight");
 	return ret;
 }
-
-/* ---- polled I/O ---- */
 
 /* In flight for three times null_blk's timer: only polling completes it. */
 static void race_wait_then_look(void *arg)
@@ -127,22 +116,19 @@ static void race_wait_then_look(void *arg)
 }
 
 /*
- * Guards: block/fops.c __blkdev_direct_IO_async() with IOCB_HIPRI (the bio
- * gets REQ_POLLED and goes to null_blk's poll queue, iocb->private points
- * at it), block/blk-core.c bio_poll() through iocb_bio_iopoll(), and
- * blkdev_bio_end_io_async() run from the poll: pins held while the request
- * waits (three timer periods: a bio that lost REQ_POLLED would have
- * completed from the timer), bytes landed; the pages, cleaned in flight,
- * dirtied again by the completion (bio_check_pages_dirty() defers them to
- * bio_dirty_fn()) and released.
+ * Guards: block/fops.c __blkdev_direct_IO_async() with IOCB_HIPRI (REQ_POLLED
+ * bio on null_blk's poll queue, iocb->private pointing at it), block/blk-core.c
+ * bio_poll() through iocb_bio_iopoll(), blkdev_bio_end_io_async() run from the
+ * poll: pins held while the request waits (three timer periods: a bio that
+ * lost REQ_POLLED would have completed from the timer), bytes landed; the
+ * pages, cleaned in flight, dirtied again by the completion
+ * (bio_check_pages_dirty() defers them to bio_dirty_fn()) and released.
  */
 static void race_polled_read_completes_when_polled(struct kunit *test)
 {
 	struct file *bdev = race_dev(test);
-	struct race r = { .test = test };
+	struct race r = { test, diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT) };
 
-	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
-	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
 	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_wait_then_look, false),
 			(ssize_t)(NPAGES * PAGE_SIZE));
 	race_expect_in_flight(test, &r);
@@ -151,8 +137,6 @@ static void race_polled_read_completes_when_polled(struct kunit *test)
 	diopin_expect_dirty(test, r.snap, true, "pages cleaned in flight, after the read");
 	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * PAGE_SIZE, 0, DEV_SEED, false);
 }
-
-/* ---- fork ---- */
 
 /* In flight: fork (the child notes its pages), then look at the parent's. */
 static void race_fork_in_flight(void *arg)
@@ -166,24 +150,21 @@ static void race_fork_in_flight(void *arg)
 /*
  * Guards: mm/memory.c copy_present_ptes(): at fork, an exclusive anonymous
  * page that may be pinned in an mm that has pinned (MMF_HAS_PINNED,
- * folio_needs_cow_for_dma()) makes folio_try_dup_anon_rmap_pte() refuse,
- * and copy_present_page() copies it for the child at once instead of
- * sharing it COW, so the parent keeps the very page the DMA writes to,
- * still mapped writable. A real fork
- * (kernel_clone() without CLONE_VM: copy_mm(), dup_mmap()) while the
- * read is queued: the child sees its own pages with the bytes from before
- * the read, the parent's pages stay the pinned ones and get the device's
+ * folio_needs_cow_for_dma()) makes folio_try_dup_anon_rmap_pte() refuse, and
+ * copy_present_page() copies it for the child at once instead of sharing it
+ * COW: the parent keeps the very page the DMA writes to, mapped writable. A
+ * real fork (kernel_clone() without CLONE_VM: copy_mm(), dup_mmap()) while
+ * the read is queued: the child sees its own pages with the bytes from
+ * before the read, the parent's stay the pinned ones and get the device's
  * bytes when the read is polled; every pin released.
  */
 static void race_fork_while_read_pinned(struct kunit *test)
 {
 	struct file *bdev = race_dev(test);
-	struct race r = { .test = test };
+	struct race r = { test, diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT) };
 	struct page *after[NPAGES];
 	unsigned int k;
 
-	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
-	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
 	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_fork_in_flight, true),
 			(ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_ASSERT_NOT_NULL(test, r.child);
@@ -191,7 +172,6 @@ static void race_fork_while_read_pinned(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, diopin_fork_shares(r.child, r.buf->pages), 0,
 			    "child pages that are the parent's pinned pages (shared COW, not copied)");
 	diopin_fork_expect_child(test, r.child);
-
 	diopin_wait_released(test, r.snap);
 	diopin_expect_pins(test, r.snap, 0, "after the read, the child gone");
 	diopin_expect_dirty(test, r.snap, true, "pages cleaned in flight, after the read");
@@ -202,8 +182,6 @@ static void race_fork_while_read_pinned(struct kunit *test)
 					"the parent's page %u is no longer the pinned one", k);
 	diopin_expect_user_bytes(test, r.buf->uaddr, NPAGES * PAGE_SIZE, 0, DEV_SEED, false);
 }
-
-/* ---- the buffer unmapped under the read ---- */
 
 static void race_put_pages(void *data)
 {
@@ -221,76 +199,63 @@ static void race_hold_pages(struct kunit *test, struct diopin_buf *buf)
 
 	for (k = 0; k < NPAGES; k++)
 		get_page(buf->pages[k]);
-	KUNIT_ASSERT_EQ(test, 0,
-			kunit_add_action_or_reset(test, race_put_pages, buf->pages));
-}
-
-static void race_munmap_in_flight(void *arg)
-{
-	struct race *r = arg;
-
-	r->unmap_ret = vm_munmap((unsigned long)r->buf->uaddr, NPAGES * PAGE_SIZE);
-	race_look(r);
-}
-
-static void race_dontneed_in_flight(void *arg)
-{
-	struct race *r = arg;
-
-	r->unmap_ret = do_madvise(current->mm, (unsigned long)r->buf->uaddr,
-				  NPAGES * PAGE_SIZE, MADV_DONTNEED);
-	race_look(r);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, race_put_pages, buf->pages));
 }
 
 struct unmap_case {
 	const char *desc;
-	void (*hook)(void *arg);
-	bool still_mapped;	/* the range is mapped afterwards (reads zeroes) */
+	bool still_mapped;	/* MADV_DONTNEED, not munmap: mapped afterwards (reads zeroes) */
 };
 
 static const struct unmap_case unmap_cases[] = {
-	{ .desc = "munmap", .hook = race_munmap_in_flight },
-	{ .desc = "MADV_DONTNEED", .hook = race_dontneed_in_flight, .still_mapped = true },
+	{ .desc = "munmap" },
+	{ .desc = "MADV_DONTNEED", .still_mapped = true },
 };
 
 KUNIT_ARRAY_PARAM_DESC(unmap, unmap_cases, desc);
+
+/* In flight: the case's unmap, then look at the pages. */
+static void race_unmap_in_flight(void *arg)
+{
+	struct race *r = arg;
+	const struct unmap_case *c = r->test->param_value;
+	unsigned long addr = (unsigned long)r->buf->uaddr;
+
+	r->unmap_ret = c->still_mapped ?
+		       do_madvise(current->mm, addr, NPAGES * PAGE_SIZE, MADV_DONTNEED) :
+		       vm_munmap(addr, NPAGES * PAGE_SIZE);
+	race_look(r);
+}
 
 /*
  * Guards: the pin as the reference that keeps a page alive (GUP-fast's
  * try_grab_folio_fast(): FOLL_PIN adds GUP_PIN_COUNTING_BIAS to the
  * refcount): the buffer is unmapped (the zap hands the mapping's reference
  * to the mmu_gather, dropped at tlb_finish_mmu()) while the polled read is
- * queued; the pinned pages must stay allocated, receive the device's bytes
- * when the read is polled, be dirtied again by the completion (cleaned in
- * flight, bio_dirty_fn()) and released, and be left with the one reference
- * this test holds, mapped nowhere. After MADV_DONTNEED the range reads back
- * zeroes (the zero page): the bytes went to the old pages.
+ * queued; the pinned pages must stay allocated, get the device's bytes when
+ * polled, be dirtied again by the completion (cleaned in flight,
+ * bio_dirty_fn()), released, left with this test's one reference, mapped
+ * nowhere. After MADV_DONTNEED the range reads back zeroes (the zero page):
+ * the bytes went to the old pages.
  */
 static void race_unmap_while_read_pinned(struct kunit *test)
 {
 	const struct unmap_case *c = test->param_value;
 	struct file *bdev = race_dev(test);
-	struct race r = { .test = test };
-	unsigned int k;
+	struct race r = { test, diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT) };
+	unsigned int k, i;
 
-	r.buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	race_hold_pages(test, r.buf);
-	r.snap = diopin_snap_take(test, r.buf->pages, NPAGES);
-	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, c->hook, true),
+	KUNIT_EXPECT_EQ(test, race_polled_read(test, bdev, &r, race_unmap_in_flight, true),
 			(ssize_t)(NPAGES * PAGE_SIZE));
 	KUNIT_EXPECT_EQ_MSG(test, r.unmap_ret, 0, "%s", c->desc);
 	race_expect_in_flight(test, &r);
-
 	KUNIT_EXPECT_EQ_MSG(test, race_pages_with_dev_bytes(r.buf->pages), NPAGES,
 			    "unmapped pages that received the read's bytes");
-	for (k = 0; k < NPAGES; k++) {
-		struct folio *folio = page_folio(r.buf->pages[k]);
-		int i;
-
-		/* released from bio_dirty_fn(), a workqueue */
-		for (i = 0; i < 250 && folio_maybe_dma_pinned(folio); i++)
+	/* released from bio_dirty_fn(), a workqueue */
+	for (k = 0; k < NPAGES; k++)
+		for (i = 0; i < 250 && folio_maybe_dma_pinned(page_folio(r.buf->pages[k])); i++)
 			msleep(20);
-	}
 	lru_add_drain_all();
 	for (k = 0; k < NPAGES; k++) {
 		struct folio *folio = page_folio(r.buf->pages[k]);
@@ -299,8 +264,7 @@ static void race_unmap_while_read_pinned(struct kunit *test)
 				       "page %u still pinned", k);
 		KUNIT_EXPECT_EQ_MSG(test, folio_ref_count(folio), 1,
 				    "page %u: references besides this test's", k);
-		KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0,
-				    "page %u still mapped", k);
+		KUNIT_EXPECT_EQ_MSG(test, folio_mapcount(folio), 0, "page %u still mapped", k);
 		KUNIT_EXPECT_TRUE_MSG(test, folio_test_dirty(folio),
 				      "page %u, cleaned in flight: not dirtied again", k);
 	}

@@ -18,46 +18,34 @@
 /* ext2's and ext4's images span brd's 4 MiB; their files stay below */
 #define FS_BYTES	(3 * 1024 * 1024 / 2)
 
-#define TARGET(_name, _path, _img, _later, _dev, _max, _align, _pos)	\
-	{ .name = (_name), .path = (_path), .img = (_img), .later = (_later), \
-	  .dev = (_dev), .max_bytes = (_max), .align = (_align), .pos = (_pos) }
+/* Each path on brd (DIOPIN_T_<t>) and on null_blk (DIOPIN_T_<t>_LATER), both at pos 0. */
+#define T_BRD(_t, _name, _path, _img, _max, _align)						\
+	[DIOPIN_T_##_t] = { .name = _name " on brd", .path = (_path), .img = (_img),		\
+			    .dev = DIOPIN_RAM_##_t, .max_bytes = (_max), .align = (_align) }
+#define T_NULLB(_t, _name, _path, _img, _max, _align)						\
+	[DIOPIN_T_##_t##_LATER] = { .name = _name " on null_blk", .path = (_path),		\
+				    .img = (_img), .later = true, .dev = DIOPIN_NULLB_##_t,	\
+				    .max_bytes = (_max), .align = (_align) }
 
 const struct diopin_target diopin_targets[DIOPIN_NTARGETS] = {
-	[DIOPIN_T_BDEV] = TARGET("block/fops.c on brd", DIOPIN_PATH_BDEV, NULL,
-				 false, DIOPIN_RAM_BDEV, SZ_2M, 512, 0),
-	[DIOPIN_T_EXT2] = TARGET("iomap ext2 on brd", DIOPIN_PATH_IOMAP, &diopin_image_ext2,
-				 false, DIOPIN_RAM_EXT2, FS_BYTES, 1024, 0),
-	[DIOPIN_T_EXT4] = TARGET("iomap ext4 on brd", DIOPIN_PATH_IOMAP, &diopin_image_ext4,
-				 false, DIOPIN_RAM_EXT4, FS_BYTES, 1024, 0),
-	[DIOPIN_T_VFAT] = TARGET("direct-io.c vfat on brd", DIOPIN_PATH_LEGACY,
-				 &diopin_image_vfat, false, DIOPIN_RAM_VFAT,
-				 VFAT_PREALLOC, 512, 0),
-	[DIOPIN_T_BDEV_LATER] = TARGET("block/fops.c on null_blk", DIOPIN_PATH_BDEV, NULL,
-				       true, DIOPIN_NULLB_BDEV, SZ_2M, 512, 0),
-	[DIOPIN_T_EXT2_LATER] = TARGET("iomap ext2 on null_blk", DIOPIN_PATH_IOMAP,
-				       &diopin_image_ext2, true, DIOPIN_NULLB_EXT2,
-				       FS_BYTES, 1024, 0),
-	[DIOPIN_T_EXT4_LATER] = TARGET("iomap ext4 on null_blk", DIOPIN_PATH_IOMAP,
-				       &diopin_image_ext4, true, DIOPIN_NULLB_EXT4,
-				       FS_BYTES, 1024, 0),
-	[DIOPIN_T_VFAT_LATER] = TARGET("direct-io.c vfat on null_blk", DIOPIN_PATH_LEGACY,
-				       &diopin_image_vfat, true, DIOPIN_NULLB_VFAT,
-				       VFAT_PREALLOC, 512, 0),
+	T_BRD(BDEV, "block/fops.c", DIOPIN_PATH_BDEV, NULL, SZ_2M, 512),
+	T_BRD(EXT2, "iomap ext2", DIOPIN_PATH_IOMAP, &diopin_image_ext2, FS_BYTES, 1024),
+	T_BRD(EXT4, "iomap ext4", DIOPIN_PATH_IOMAP, &diopin_image_ext4, FS_BYTES, 1024),
+	T_BRD(VFAT, "direct-io.c vfat", DIOPIN_PATH_LEGACY, &diopin_image_vfat, VFAT_PREALLOC, 512),
+	T_NULLB(BDEV, "block/fops.c", DIOPIN_PATH_BDEV, NULL, SZ_2M, 512),
+	T_NULLB(EXT2, "iomap ext2", DIOPIN_PATH_IOMAP, &diopin_image_ext2, FS_BYTES, 1024),
+	T_NULLB(EXT4, "iomap ext4", DIOPIN_PATH_IOMAP, &diopin_image_ext4, FS_BYTES, 1024),
+	T_NULLB(VFAT, "direct-io.c vfat", DIOPIN_PATH_LEGACY, &diopin_image_vfat,
+		VFAT_PREALLOC, 512),
 };
-
-static dev_t target_dev(struct kunit *test, const struct diopin_target *t)
-{
-	return t->later ? diopin_nullb_dev(test, t->dev) : DIOPIN_BRD(t->dev);
-}
 
 /* A vfat file of VFAT_PREALLOC zeroes, written back: its clusters exist. */
 static void target_vfat_prealloc(struct kunit *test, struct vfsmount *mnt)
 {
 	struct file *file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT);
+	void *zero = kvzalloc(VFAT_PREALLOC, GFP_KERNEL);
 	loff_t pos = 0;
-	void *zero;
 
-	zero = kvzalloc(VFAT_PREALLOC, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, zero);
 	diopin_defer_kvfree(test, zero);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, VFAT_PREALLOC, &pos),
@@ -66,19 +54,20 @@ static void target_vfat_prealloc(struct kunit *test, struct vfsmount *mnt)
 	diopin_fs_close(test, file);
 }
 
-struct file *diopin_target_open(struct kunit *test,
-				const struct diopin_target *t, size_t prefill,
+struct file *diopin_target_open(struct kunit *test, const struct diopin_target *t, size_t prefill,
 				struct diopin_buf **old)
 {
-	struct diopin_buf *content, *none;
+	struct diopin_buf *content;
 	struct vfsmount *mnt;
 	struct file *file;
+	dev_t dev;
 
 	KUNIT_ASSERT_LE(test, prefill, t->max_bytes);
+	dev = t->later ? diopin_nullb_dev(test, t->dev) : DIOPIN_BRD(t->dev);
 	if (!t->img) {
-		file = diopin_bdev_open(test, target_dev(test, t));
+		file = diopin_bdev_open(test, dev);
 	} else {
-		mnt = diopin_fs_mount_on(test, t->img, target_dev(test, t));
+		mnt = diopin_fs_mount_on(test, t->img, dev);
 		if (t->path == DIOPIN_PATH_LEGACY)
 			target_vfat_prealloc(test, mnt);
 		file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT | O_DIRECT);
@@ -86,8 +75,7 @@ struct file *diopin_target_open(struct kunit *test,
 	if (!prefill)
 		return file;
 	KUNIT_ASSERT_EQ(test, prefill % PAGE_SIZE, 0);
-	none = diopin_buf_user(test, 1, 0);
-	content = diopin_dio_prefill(test, file, prefill / PAGE_SIZE, none);
+	content = diopin_dio_prefill(test, file, prefill / PAGE_SIZE, diopin_buf_user(test, 1, 0));
 	if (old)
 		*old = content;
 	return file;
@@ -105,8 +93,7 @@ size_t diopin_shape_bytes(const struct diopin_dio_shape *shape)
 
 const void *diopin_rows_next(struct diopin_row *rows, const void *shapes,
 			     size_t size, unsigned int nshapes,
-			     bool (*applies)(const struct diopin_target *t,
-					     const void *shape),
+			     bool (*applies)(const struct diopin_target *t, const void *shape),
 			     const void *prev, char *desc)
 {
 	const struct diopin_row *row;
@@ -137,19 +124,16 @@ const void *diopin_rows_next(struct diopin_row *rows, const void *shapes,
 struct diopin_snap *diopin_shape_snap(struct kunit *test, struct diopin_buf *buf,
 				      const struct diopin_dio_shape *shape)
 {
-	struct page **pages;
+	struct page **pages = kunit_kcalloc(test, buf->npages, sizeof(*pages), GFP_KERNEL);
+	bool *seen = kunit_kcalloc(test, buf->npages, sizeof(*seen), GFP_KERNEL);
 	unsigned int i, k, n = 0;
-	bool *seen;
 
-	pages = kunit_kcalloc(test, buf->npages, sizeof(*pages), GFP_KERNEL);
-	seen = kunit_kcalloc(test, buf->npages, sizeof(*seen), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
 	for (i = 0; i < shape->nsegs; i++) {
 		const struct diopin_seg *seg = &shape->segs[i];
 
-		for (k = seg->off / PAGE_SIZE;
-		     k <= (seg->off + seg->len - 1) / PAGE_SIZE; k++)
+		for (k = seg->off / PAGE_SIZE; k <= (seg->off + seg->len - 1) / PAGE_SIZE; k++)
 			seen[k] = true;
 	}
 	for (k = 0; k < buf->npages; k++)
@@ -158,7 +142,7 @@ struct diopin_snap *diopin_shape_snap(struct kunit *test, struct diopin_buf *buf
 	return diopin_snap_take(test, pages, n);
 }
 
-/* One direction of the round trip; returns whether it completed later. */
+/* One direction of the round trip. */
 static void roundtrip_one(struct kunit *test, const struct diopin_target *t,
 			  const struct diopin_dio_shape *shape, struct file *file,
 			  int rw, struct diopin_buf *buf, struct diopin_snap *snap)
@@ -169,9 +153,8 @@ static void roundtrip_one(struct kunit *test, const struct diopin_target *t,
 	struct iov_iter iter;
 	size_t total;
 
-	total = diopin_iter_build(test, &iter, shape->type,
-				  rw == READ ? ITER_DEST : ITER_SOURCE, buf,
-				  shape->segs, shape->nsegs);
+	total = diopin_iter_build(test, &iter, shape->type, rw == READ ? ITER_DEST : ITER_SOURCE,
+				  buf, shape->segs, shape->nsegs);
 	KUNIT_ASSERT_EQ_MSG(test, diopin_dio_ex(file, rw, t->pos + shape->pos, &iter,
 						shape->async, &o),
 			    (ssize_t)total, "O_DIRECT %s", what);
@@ -198,18 +181,15 @@ void diopin_dio_roundtrip(struct kunit *test, const struct diopin_target *t,
 	unsigned int i;
 
 	/* an async write that extends an ext2 or ext4 file waits for itself */
-	file = diopin_target_open(test, t, t->later && t->img ?
-				  round_up(end, PAGE_SIZE) : 0, NULL);
+	file = diopin_target_open(test, t, t->later && t->img ? round_up(end, PAGE_SIZE) : 0, NULL);
 	wbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
 	rbuf = diopin_buf_user(test, shape->npages, DIOPIN_UMAP_PREFAULT);
 	wsnap = diopin_shape_snap(test, wbuf, shape);
 	rsnap = diopin_shape_snap(test, rbuf, shape);
 	zero_ref = folio_ref_count(zero);
-
 	roundtrip_one(test, t, shape, file, WRITE, wbuf, wsnap);
 	roundtrip_one(test, t, shape, file, READ, rbuf, rsnap);
 	diopin_clear_dirty(rsnap);
-
 	/* What was read is what was written, and the source is as it was. */
 	for (i = 0; i < shape->nsegs; i++) {
 		const struct diopin_seg *seg = &shape->segs[i];

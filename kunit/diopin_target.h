@@ -24,17 +24,9 @@ enum diopin_path {
  * null_blk indexes (NULLB_*: complete from their timer, later).
  */
 enum diopin_dev {
-	DIOPIN_RAM_BDEV = 1,
-	DIOPIN_RAM_EXT2 = 2,
-	DIOPIN_RAM_VFAT = 3,
-	DIOPIN_RAM_EXT4 = 4,
-	DIOPIN_NULLB_BDEV = 1,
-	DIOPIN_NULLB_EXT2 = 2,
-	DIOPIN_NULLB_VFAT = 3,
-	DIOPIN_NULLB_EXT4 = 4,
+	DIOPIN_RAM_BDEV = 1, DIOPIN_RAM_EXT2 = 2, DIOPIN_RAM_VFAT = 3, DIOPIN_RAM_EXT4 = 4,
+	DIOPIN_NULLB_BDEV = 1, DIOPIN_NULLB_EXT2 = 2, DIOPIN_NULLB_VFAT = 3, DIOPIN_NULLB_EXT4 = 4,
 };
-
-struct diopin_image;
 
 struct diopin_target {
 	const char *name;		/* "ext2 on brd" */
@@ -48,19 +40,12 @@ struct diopin_target {
 };
 
 enum diopin_target_id {
-	DIOPIN_T_BDEV,
-	DIOPIN_T_EXT2,
-	DIOPIN_T_EXT4,
-	DIOPIN_T_VFAT,
-	DIOPIN_T_BDEV_LATER,
-	DIOPIN_T_EXT2_LATER,
-	DIOPIN_T_EXT4_LATER,
-	DIOPIN_T_VFAT_LATER,
+	DIOPIN_T_BDEV, DIOPIN_T_EXT2, DIOPIN_T_EXT4, DIOPIN_T_VFAT,
+	DIOPIN_T_BDEV_LATER, DIOPIN_T_EXT2_LATER, DIOPIN_T_EXT4_LATER, DIOPIN_T_VFAT_LATER,
 	DIOPIN_NTARGETS
 };
 
 extern const struct diopin_target diopin_targets[DIOPIN_NTARGETS];
-
 /*
  * An O_DIRECT file of @t: the block device, or a file on a freshly loaded
  * image (vfat's preallocated: fat_direct_IO() refuses to extend). With
@@ -68,15 +53,12 @@ extern const struct diopin_target diopin_targets[DIOPIN_NTARGETS];
  * writes overwrite (ext2 and ext4 make an extending write wait), and *@old
  * (if not NULL) is that content. fput() and unmount when the test ends.
  */
-struct file *diopin_target_open(struct kunit *test,
-				const struct diopin_target *t, size_t prefill,
+struct file *diopin_target_open(struct kunit *test, const struct diopin_target *t, size_t prefill,
 				struct diopin_buf **old);
-
 /*
  * A user-memory buffer shape: its segments, iterator type and whether the
- * call is async. @align: the smallest unit of its segments (512 or 1024);
- * a target whose align is larger does not run it. @pos: added to the
- * target's.
+ * call is async. @align: the smallest unit of its segments (512 or 1024); a
+ * target whose align is larger does not run it. @pos: added to the target's.
  */
 struct diopin_dio_shape {
 	const char *desc;
@@ -108,20 +90,15 @@ struct diopin_row {
  */
 const void *diopin_rows_next(struct diopin_row *rows, const void *shapes,
 			     size_t size, unsigned int nshapes,
-			     bool (*applies)(const struct diopin_target *t,
-					     const void *shape),
+			     bool (*applies)(const struct diopin_target *t, const void *shape),
 			     const void *prev, char *desc);
-
-#define DIOPIN_ROWS(name, shapes, applies)					\
-	static typeof(shapes) *const name##_table = &(shapes);			\
-	static struct diopin_row name##_rows[DIOPIN_NTARGETS *			\
-					     ARRAY_SIZE(*name##_table)];	\
-	static DIOPIN_GEN_PARAMS(name)						\
-	{									\
-		return diopin_rows_next(name##_rows, *name##_table,		\
-					sizeof((*name##_table)[0]),		\
-					ARRAY_SIZE(*name##_table), (applies),	\
-					prev, desc);				\
+#define DIOPIN_ROWS(name, shapes, applies)							\
+	static typeof(shapes) *const name##_table = &(shapes);					\
+	static struct diopin_row name##_rows[DIOPIN_NTARGETS * ARRAY_SIZE(*name##_table)];	\
+	static DIOPIN_GEN_PARAMS(name)								\
+	{											\
+		return diopin_rows_next(name##_rows, *name##_table, sizeof((*name##_table)[0]),	\
+					ARRAY_SIZE(*name##_table), (applies), prev, desc);	\
 	}
 
 /*
