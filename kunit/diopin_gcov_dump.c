@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * diopin_gcov_dump: not a kernel test but the carrier of diopin's x86_64
- * coverage run (CONFIG_GCOV_KERNEL, CONFIG_GCOV_PROFILE_ALL), not posted. A
+ * coverage run (CONFIG_GCOV_KERNEL, CONFIG_GCOV_PROFILE_ALL). A
  * KUnit kernel under QEMU has no user space to copy .gcda files out of debugfs,
  * so after every other suite (the last object of lib/diopin) this one writes
  * the .gcda data of diopin's coverage scope to the console, one hex-encoded
  * "diopin-gcda: FILE OFFSET HEX" line per 64 bytes (convert_to_gcda(), as
  * kernel/gcov/fs.c builds the debugfs files); scripts/coverage rebuilds the
  * files from the log and merges them with the UML run's.
+ * Not part of the posted series.
  */
 #include <linux/mutex.h>
 #include <linux/slab.h>
