@@ -30,6 +30,7 @@
 /* the DIO targets of diopin_target.c whose failure paths are swept */
 #define ON_BDEV		(&diopin_targets[DIOPIN_T_BDEV])
 #define ON_EXT2		(&diopin_targets[DIOPIN_T_EXT2])
+#define ON_EXT4		(&diopin_targets[DIOPIN_T_EXT4])
 #define ON_VFAT		(&diopin_targets[DIOPIN_T_VFAT])
 
 static void fault_disk_clear(void *bdev)
@@ -91,6 +92,9 @@ static const struct fault_layout ext2_indirect = {
 	16, 3, { { 0, 16, 3 }, { 3, 16, 3 }, { 3, 16, 16 } }
 };
 
+/* ext4, 64 KiB: 4 KiB blocks in one extent, held in the inode (read at open): one bio */
+static const struct fault_layout ext4_extent = { 16, 1, { { 0, 16, 16 } } };
+
 /*
  * vfat, 32 KiB clusters, 128 KiB: the FAT read to map cluster 2, cluster 1's
  * pages queued in a bio __blockdev_direct_IO() still submits after the error;
@@ -115,6 +119,8 @@ struct fault_case {
 	CASE("block/fops.c multi-bio, " what " 1.25 MiB", ON_BDEV, rw, async, &two_bios)
 #define IOMAP(rw, what) \
 	CASE("iomap on ext2, cold " what " 64 KiB", ON_EXT2, rw, false, &ext2_indirect)
+#define IOMAP_EXT4(rw, what) \
+	CASE("iomap on ext4, cold " what " 64 KiB", ON_EXT4, rw, false, &ext4_extent)
 #define LEGACY(rw, what) \
 	CASE("fs/direct-io.c on vfat, cold " what " 128 KiB", ON_VFAT, rw, false, &vfat_fat_read)
 
@@ -124,6 +130,7 @@ static const struct fault_case fault_cases[] = {
 	MULTI(READ, false, "sync read"), MULTI(WRITE, false, "sync write"),
 	MULTI(READ, true, "async read"), MULTI(WRITE, true, "async write"),
 	IOMAP(READ, "read"), IOMAP(WRITE, "overwrite"),
+	IOMAP_EXT4(READ, "read"), IOMAP_EXT4(WRITE, "overwrite"),
 	LEGACY(READ, "read"), LEGACY(WRITE, "overwrite"),
 };
 

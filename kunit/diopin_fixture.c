@@ -22,6 +22,13 @@ static u8 diopin_pattern_byte(size_t pos, u32 seed)
 	return (u8)(seed + pos * 37 + (pos >> 9) * 11);
 }
 
+u32 diopin_seed(void)
+{
+	static atomic_t n = ATOMIC_INIT(0);
+
+	return (u32)atomic_inc_return(&n) % 0xc0;
+}
+
 void diopin_pattern_fill(void *buf, size_t len, size_t pos, u32 seed)
 {
 	u8 *p = buf;
@@ -60,7 +67,7 @@ static struct diopin_buf *diopin_buf_alloc(struct kunit *test, enum diopin_buf_k
 	KUNIT_ASSERT_NOT_NULL(test, buf->pages);
 	buf->kind = kind;
 	buf->npages = npages;
-	buf->seed = get_random_u32();
+	buf->seed = diopin_seed();
 	return buf;
 }
 
@@ -437,4 +444,45 @@ size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter, enum diopin_
 	}
 	KUNIT_ASSERT_EQ(test, iov_iter_count(iter), total);
 	return total;
+}
+
+/* The array entry (or, for UBUF, the address) @iter's next byte is counted from. */
+static const void *diopin_iter_seg(const struct iov_iter *iter)
+{
+	if (iter_is_ubuf(iter))
+		return (const void __force *)iter->ubuf;
+	if (iter_is_iovec(iter))
+		return iter_iov(iter);
+	if (iov_iter_is_kvec(iter))
+		return iter->kvec;
+	if (iov_iter_is_bvec(iter))
+		return iter->bvec;
+	if (iov_iter_is_folioq(iter))
+		return iter->folioq;
+	return iter->xarray;
+}
+
+/* What counts @iter's segments: nr_segs, the folio_queue slot or the xarray start. */
+static unsigned long long diopin_iter_segs(const struct iov_iter *iter)
+{
+	if (iov_iter_is_folioq(iter))
+		return iter->folioq_slot;
+	if (iov_iter_is_xarray(iter))
+		return iter->xarray_start;
+	return iter->nr_segs;
+}
+
+void diopin_expect_iter_at(struct kunit *test, const struct iov_iter *iter,
+			   const struct iov_iter *want, const char *what)
+{
+	KUNIT_EXPECT_EQ_MSG(test, iov_iter_type(iter), iov_iter_type(want), "%s: iterator type",
+			    what);
+	KUNIT_EXPECT_EQ_MSG(test, diopin_iter_segs(iter), diopin_iter_segs(want),
+			    "%s: segments left", what);
+	KUNIT_EXPECT_PTR_EQ_MSG(test, diopin_iter_seg(iter), diopin_iter_seg(want),
+				"%s: the segment the iterator is in", what);
+	KUNIT_EXPECT_EQ_MSG(test, iter->iov_offset, want->iov_offset,
+			    "%s: offset into the segment", what);
+	KUNIT_EXPECT_EQ_MSG(test, iov_iter_count(iter), iov_iter_count(want), "%s: bytes left",
+			    what);
 }

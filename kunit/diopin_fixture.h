@@ -21,6 +21,14 @@
 void diopin_pattern_fill(void *buf, size_t len, size_t pos, u32 seed);
 /* Index of the first byte that differs from the pattern, or @len. */
 size_t diopin_pattern_mismatch(const void *buf, size_t len, size_t pos, u32 seed);
+/*
+ * Seeds whose low bytes differ give patterns that differ at every byte.
+ * diopin_seed() (every buffer's) cycles through low bytes 0x00..0xbf; a seed a
+ * suite names itself is DIOPIN_SEED_FIXED(0..63), low byte 0xc0..0xff: no
+ * pattern a test compares equals another by chance.
+ */
+u32 diopin_seed(void);
+#define DIOPIN_SEED_FIXED(n)	(0xc0 + (n))
 
 /* ---- buffers: N pages of user or kernel memory seen as one byte range ---- */
 enum diopin_buf_kind {
@@ -107,6 +115,13 @@ struct diopin_seg {
 size_t diopin_iter_build(struct kunit *test, struct iov_iter *iter, enum diopin_iter_type type,
 			 unsigned int dir, struct diopin_buf *buf, const struct diopin_seg *segs,
 			 unsigned int nsegs);
+/*
+ * @iter stands where @want (a copy taken earlier) stood: type, segment, offset
+ * into it, segments and bytes left. A byte count alone cannot tell an iterator
+ * put back at its start from one left on a later segment with a stale count.
+ */
+void diopin_expect_iter_at(struct kunit *test, const struct iov_iter *iter,
+			   const struct iov_iter *want, const char *what);
 
 /* ---- page-state snapshots ---- */
 struct diopin_page_state {
@@ -311,6 +326,8 @@ struct vfsmount *diopin_fs_remount_cold(struct kunit *test, struct vfsmount *mnt
 					const struct diopin_image *img, unsigned int minor);
 /* Open @name under @mnt's root; fput() when the test ends. */
 struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt, const char *name, int flags);
+/* @name in the test's own tmpfs root (its "/"), read-write, created if need be. */
+struct file *diopin_tmpfs_open(struct kunit *test, const char *name);
 /* fput() @file now, not when the test ends. */
 void diopin_fs_close(struct kunit *test, struct file *file);
 /*

@@ -187,3 +187,16 @@ struct file *diopin_fs_open(struct kunit *test, struct vfsmount *mnt, const char
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
 	return file;
 }
+
+struct file *diopin_tmpfs_open(struct kunit *test, const char *name)
+{
+	struct kunit_resource *res;
+	struct vfsmount *mnt;
+
+	diopin_own_root(test);
+	res = kunit_find_resource(test, diopin_root_match, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, res);
+	mnt = res->data;
+	kunit_put_resource(res);
+	return diopin_fs_open(test, mnt, name, O_RDWR | O_CREAT);
+}

@@ -10,7 +10,6 @@
 #include <linux/mman.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
-#include <linux/shmem_fs.h>
 #include <linux/highmem.h>
 #include <kunit/test.h>
 
@@ -488,17 +487,15 @@ static const struct unshare_case unshare_cases[] = {
 
 KUNIT_ARRAY_PARAM_DESC(unshare, unshare_cases, desc);
 
-/* A shmem file holding @buf-to-be's pattern, mapped MAP_PRIVATE (read faults). */
+/* A file of the test's tmpfs holding the pattern, mapped MAP_PRIVATE (read faults). */
 static struct diopin_buf *unshare_private_file(struct kunit *test)
 {
-	struct file *file = shmem_file_setup("diopin-gup", UNSHARE_PAGES * PAGE_SIZE, 0);
+	struct file *file = diopin_tmpfs_open(test, "diopin-gup");
 	void *kbuf = kunit_kmalloc(test, UNSHARE_PAGES * PAGE_SIZE, GFP_KERNEL);
 	struct diopin_buf *buf;
 	loff_t pos = 0;
-	u32 seed = 0x5eed;
+	u32 seed = DIOPIN_SEED_FIXED(0);
 
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(file), "shmem_file_setup(): %ld", PTR_ERR(file));
-	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, diopin_fput_action, file));
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
 	diopin_pattern_fill(kbuf, UNSHARE_PAGES * PAGE_SIZE, 0, seed);
 	KUNIT_ASSERT_EQ(test, kernel_write(file, kbuf, UNSHARE_PAGES * PAGE_SIZE, &pos),

@@ -27,6 +27,8 @@
 #define MK_BDEV		9	/* /dev/ram9: the raw device DIO reads from */
 #define MK_FS		10	/* /dev/ram10: ext2 holding the mapped file */
 #define MK_NULLB	1	/* nullb1: completes from a timer */
+#define MK_FILE_SEED	DIOPIN_SEED_FIXED(1)	/* the mapped file's bytes */
+#define MK_DEV_SEED	DIOPIN_SEED_FIXED(2)	/* the device's bytes */
 
 /* A raw device, holding @seed's pattern over NPAGES pages. */
 static struct file *mk_dev(struct kunit *test, dev_t dev, u32 seed)
@@ -102,8 +104,8 @@ static void mk_writeback_in_flight(void *arg)
  */
 static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *test)
 {
-	struct file *file = mk_file(test, 1);
-	struct file *bdev = mk_dev(test, diopin_nullb_dev(test, MK_NULLB), 2);
+	struct file *file = mk_file(test, MK_FILE_SEED);
+	struct file *bdev = mk_dev(test, diopin_nullb_dev(test, MK_NULLB), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_SHARED);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
 	struct mk_flight f = { file, snap };
@@ -126,8 +128,8 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 	diopin_expect_dirty(test, snap, true, "page cache after the read");
 	KUNIT_EXPECT_TRUE_MSG(test, mapping_tagged(file->f_mapping, PAGECACHE_TAG_DIRTY),
 			      "the mapping has no dirty folio: writeback would lose the read");
-	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
-	mk_expect_file(test, file, 2, "after the read");
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, MK_DEV_SEED, false);
+	mk_expect_file(test, file, MK_DEV_SEED, "after the read");
 	KUNIT_EXPECT_EQ(test, vfs_fsync(file, 0), 0);
 	diopin_expect_dirty(test, snap, false, "after writeback");
 }
@@ -140,8 +142,8 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
  */
 static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 {
-	struct file *file = mk_file(test, 1);
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
+	struct file *file = mk_file(test, MK_FILE_SEED);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
 	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
 	struct page *now[NPAGES];
@@ -166,8 +168,8 @@ static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 	}
 	diopin_expect_pins(test, copies, 0, "private copies after the read");
 	diopin_expect_dirty(test, copies, true, "private copies after the read");
-	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
-	mk_expect_file(test, file, 1, "after a read into a private mapping");
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, MK_DEV_SEED, false);
+	mk_expect_file(test, file, MK_FILE_SEED, "after a read into a private mapping");
 }
 
 /*
@@ -178,8 +180,8 @@ static void memkind_dio_read_into_private_file_copies(struct kunit *test)
  */
 static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 {
-	struct file *file = mk_file(test, 1);
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
+	struct file *file = mk_file(test, MK_FILE_SEED);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
 	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
 	struct diopin_buf *chk = diopin_buf_user(test, NPAGES, 0);
@@ -197,7 +199,7 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 	diopin_expect_dirty(test, cache, false, "page cache after the write");
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, bdev, READ, 0, chk, 0, MK_LEN),
 			(ssize_t)MK_LEN);
-	diopin_expect_user_bytes(test, chk->uaddr, MK_LEN, 0, 1, false);
+	diopin_expect_user_bytes(test, chk->uaddr, MK_LEN, 0, MK_FILE_SEED, false);
 }
 
 /*
@@ -207,7 +209,7 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
  */
 static void memkind_dio_read_into_shmem(struct kunit *test)
 {
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, NULL,
 						     MAP_SHARED | MAP_ANONYMOUS);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
@@ -226,7 +228,7 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, now[k], snap->s[k].page);
 	diopin_expect_pins(test, snap, 0, "shmem after the read");
 	diopin_expect_dirty(test, snap, true, "shmem after the read");
-	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, MK_DEV_SEED, false);
 }
 
 /*
@@ -240,7 +242,7 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
  */
 static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 {
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), 2);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	struct page *pages[NPAGES];
 	struct bio_vec bv[NPAGES];
@@ -262,7 +264,7 @@ static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, diopin_dio(bdev, READ, 0, &iter, false), (ssize_t)MK_LEN);
 	diopin_expect_pins(test, snap, 0, "after the read (the long-term pin alone)");
 	diopin_expect_dirty(test, snap, false, "after a read into long-term pinned pages");
-	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, 2, false);
+	diopin_expect_user_bytes(test, buf->uaddr, MK_LEN, 0, MK_DEV_SEED, false);
 }
 
 /* ---- huge pages (x86_64: UML has neither THP nor hugetlbfs) ---- */
@@ -287,7 +289,7 @@ static struct diopin_buf *mk_huge_fill(struct kunit *test, unsigned long uaddr)
 	buf->kind = DIOPIN_BUF_USER;
 	buf->npages = HUGE_PAGES;
 	buf->uaddr = (void __user *)uaddr;
-	buf->seed = get_random_u32();
+	buf->seed = diopin_seed();
 	for (k = 0; k < HUGE_PAGES; k++) {
 		diopin_pattern_fill(tmp, PAGE_SIZE, k * PAGE_SIZE, buf->seed);
 		KUNIT_ASSERT_EQ(test, 0, copy_to_user(buf->uaddr + k * PAGE_SIZE, tmp, PAGE_SIZE));

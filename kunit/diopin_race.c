@@ -22,7 +22,7 @@
 
 #define NPAGES		4
 #define RACE_NULLB	1	/* nullb1: has a poll queue */
-#define DEV_SEED	0xd15c	/* the device's bytes */
+#define DEV_SEED	DIOPIN_SEED_FIXED(0)	/* the device's bytes */
 
 /* nullb1 holding DEV_SEED's pattern over NPAGES pages. */
 static struct file *race_dev(struct kunit *test)
