@@ -108,21 +108,30 @@ struct fault_case {
 	int rw;
 	bool async;
 	const struct fault_layout *l;
+	/*
+	 * The allocation sweep: what failing each slab allocation of the call,
+	 * in turn, does: 'E' -ENOMEM, nothing moved; '.' absorbed, full count,
+	 * every byte moved. Those past the end of the string are absorbed.
+	 */
+	const char *enomem;
 };
 
-#define CASE(_desc, _t, _rw, _async, _l)					\
-	{ .desc = (_desc), .t = (_t), .rw = (_rw), .async = (_async), .l = (_l) }
+#define CASE(_desc, _t, _rw, _async, _l, ...)					\
+	{ .desc = (_desc), .t = (_t), .rw = (_rw), .async = (_async), .l = (_l),	\
+	  .enomem = "" __VA_ARGS__ }
 #define SIMPLE(rw, what) \
 	CASE("block/fops.c simple, sync " what " 16 KiB", ON_BDEV, rw, false, &one_bio)
 #define ASYNC(rw, what)	CASE("block/fops.c async, " what " 16 KiB", ON_BDEV, rw, true, &one_bio)
 #define MULTI(rw, async, what) \
 	CASE("block/fops.c multi-bio, " what " 1.25 MiB", ON_BDEV, rw, async, &two_bios)
+/* iomap and fs/direct-io.c: -ENOMEM at the dio structure, the first allocation */
 #define IOMAP(rw, what) \
-	CASE("iomap on ext2, cold " what " 64 KiB", ON_EXT2, rw, false, &ext2_indirect)
-#define IOMAP_EXT4(rw, what) \
-	CASE("iomap on ext4, cold " what " 64 KiB", ON_EXT4, rw, false, &ext4_extent)
+	CASE("iomap on ext2, cold " what " 64 KiB", ON_EXT2, rw, false, &ext2_indirect, "E")
+#define IOMAP_EXT4(rw, what, ...) \
+	CASE("iomap on ext4, cold " what " 64 KiB", ON_EXT4, rw, false, &ext4_extent, __VA_ARGS__)
 #define LEGACY(rw, what) \
-	CASE("fs/direct-io.c on vfat, cold " what " 128 KiB", ON_VFAT, rw, false, &vfat_fat_read)
+	CASE("fs/direct-io.c on vfat, cold " what " 128 KiB", ON_VFAT, rw, false,	\
+	     &vfat_fat_read, "E")
 
 /* Every path, for the bio sweep: each path's bios fail in turn. */
 static const struct fault_case fault_cases[] = {
@@ -144,6 +153,9 @@ KUNIT_ARRAY_PARAM_DESC(fault, fault_cases, desc);
  */
 static const struct fault_case alloc_enomem_cases[] = {
 	IOMAP(READ, "read"), IOMAP(WRITE, "overwrite"),
+	/* ext4: a cold read fails again at ext4_find_extent()'s path array */
+	IOMAP_EXT4(READ, "read", "EE"),
+	IOMAP_EXT4(WRITE, "overwrite", DIOPIN_EXT4_OVERWRITE_ENOMEM),
 	LEGACY(READ, "read"), LEGACY(WRITE, "overwrite"),
 };
 
@@ -363,100 +375,6 @@ static void fault_bio_sweep(struct kunit *test)
 }
 
 /*
- * Fail each slab allocation of one call in turn (failslab, fail_nth, sleeping
- * ones too) until it runs untouched: -ENOMEM, nothing moved, for the first
- * @enomem, then the full count, every byte moved; read pages dirty exactly
- * where bytes landed. Returns how many allocations failed.
- */
-static unsigned int fault_alloc_rounds(struct kunit *test, unsigned int enomem)
-{
-	const struct fault_case *c = test->param_value;
-	struct fault_target t = { .c = c, .alloc = true };
-	const size_t total = c->l->npages * PAGE_SIZE;
-	struct diopin_snap *snap;
-	unsigned int nth, k;
-	bool failed, moves, *moved;
-	ssize_t ret, want;
-
-	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, moved);
-	fault_failslab_knobs(test, false, false);
-	for (nth = 1; nth <= MAX_ALLOC_ROUNDS; nth++) {
-		ret = fault_round(test, &t, nth, &snap, moved, &failed);
-		if (!failed) {
-			KUNIT_EXPECT_EQ(test, ret, (ssize_t)total);
-			break;
-		}
-		want = nth <= enomem ? -ENOMEM : (ssize_t)total;
-		moves = want > 0;
-		KUNIT_EXPECT_EQ_MSG(test, ret, want, "allocation %u failed", nth);
-		for (k = 0; k < c->l->npages; k++) {
-			if (moved[k] != moves) {
-				KUNIT_FAIL(test, "allocation %u failed: page %u %s", nth, k,
-					   moved[k] ? "moved" : "did not move");
-				break;
-			}
-			if (c->rw == READ &&
-			    folio_test_dirty(page_folio(snap->s[k].page)) != moved[k]) {
-				KUNIT_FAIL(test, "allocation %u failed: read page %u is %s",
-					   nth, k, moved[k] ? "clean" : "dirty");
-				break;
-			}
-		}
-		diopin_clear_dirty(snap);
-		if (test->status == KUNIT_FAILURE)
-			break;
-	}
-	fault_failslab_knobs(test, true, false);
-	KUNIT_ASSERT_LE_MSG(test, nth, MAX_ALLOC_ROUNDS,
-			    "still failing after %u allocations", MAX_ALLOC_ROUNDS);
-	if (nth > 1)
-		kunit_info(test, "%u allocation(s) failed in turn (%u -ENOMEM, %u absorbed), then untouched",
-			   nth - 1, min(nth - 1, enomem), nth - 1 - min(nth - 1, enomem));
-	return nth - 1;
-}
-
-/*
- * Guards the -ENOMEM path of each O_DIRECT implementation, the first
- * allocation: iomap's __iomap_dio_rw() (kmalloc of the struct iomap_dio,
- * -ENOMEM before iomap_iter() maps anything) and fs/direct-io.c
- * __blockdev_direct_IO() (kmem_cache_alloc of the struct dio, -ENOMEM before
- * any pin); every later allocation is absorbed (bios from a bioset,
- * __GFP_NOFAIL buffer heads) and every byte moves. At least one failure
- * reaches the path's code and changes its outcome: the first.
- */
-static void fault_alloc_sweep(struct kunit *test)
-{
-	KUNIT_EXPECT_GE_MSG(test, fault_alloc_rounds(test, 1), 1,
-			    "no allocation of the call failed");
-}
-
-/*
- * Guards: bio_alloc_bioset()'s mempool fallback under block/fops.c's multi-bio
- * paths (__blkdev_direct_IO(): first bio from blkdev_dio_pool, the next from
- * bio_alloc()): each slab allocation of the call, failed in turn, is absorbed
- * (full count, every byte moved, every pin released). No DIO failure path is
- * reached: that the call cannot fail for lack of memory.
- */
-static void fault_alloc_absorbed(struct kunit *test)
-{
-	KUNIT_EXPECT_GE_MSG(test, fault_alloc_rounds(test, 0), 1,
-			    "no allocation of the call failed");
-}
-
-/*
- * Guards: block/fops.c __blkdev_direct_IO_simple() for at most
- * DIO_INLINE_BIO_VECS pages: an on-stack bio with inline bio_vecs, no slab
- * allocation; failslab armed at the first, none is reached, every byte moves.
- */
-static void fault_alloc_simple_path_allocates_nothing(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ_MSG(test, fault_alloc_rounds(test, 0), 0,
-			    "the simple path made a failable allocation");
-	kunit_info(test, "no failable allocation: fail_nth=1 was never reached");
-}
-
-/*
  * Failslab points one kmalloc() passes (knobs per fault_failslab_knobs()): 1,
  * or 2 where kmemleak tracks it (create_object()'s struct kmemleak_object,
  * from its own slab cache, whose failure mem_pool_alloc() absorbs from its
@@ -476,6 +394,117 @@ static unsigned int fault_points_per_kmalloc(struct kunit *test)
 	KUNIT_ASSERT_TRUE_MSG(test, points == 1 || points == 2,
 			      "one kmalloc() passed %u failslab points", points);
 	return points;
+}
+
+/*
+ * Fail each slab allocation of one call in turn (failslab, fail_nth, sleeping
+ * ones too) until it runs untouched: each round as the case's @enomem says,
+ * read pages dirty exactly where bytes landed. The rounds seen go to the log
+ * (and the failure): "E.." is -ENOMEM, then two absorbed. Returns how many
+ * allocations failed.
+ */
+static unsigned int fault_alloc_rounds(struct kunit *test)
+{
+	const struct fault_case *c = test->param_value;
+	struct fault_target t = { .c = c, .alloc = true };
+	const size_t total = c->l->npages * PAGE_SIZE;
+	char *seen = kunit_kzalloc(test, MAX_ALLOC_ROUNDS + 1, GFP_KERNEL);
+	char *enomem = kunit_kzalloc(test, MAX_ALLOC_ROUNDS + 1, GFP_KERNEL);
+	unsigned int points, i;
+	size_t listed = 0;
+	struct diopin_snap *snap;
+	unsigned int nth, k;
+	bool failed, *moved;
+	char want;
+	ssize_t ret;
+
+	moved = kunit_kcalloc(test, c->l->npages, sizeof(*moved), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, moved);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	KUNIT_ASSERT_NOT_NULL(test, enomem);
+	fault_failslab_knobs(test, false, false);
+	/* Under kmemleak each listed allocation is followed by its own, absorbed. */
+	points = fault_points_per_kmalloc(test);
+	for (i = 0; c->enomem[i] && listed + points <= MAX_ALLOC_ROUNDS; i++) {
+		enomem[listed++] = c->enomem[i];
+		for (k = 1; k < points; k++)
+			enomem[listed++] = '.';
+	}
+	for (nth = 1; nth <= MAX_ALLOC_ROUNDS; nth++) {
+		ret = fault_round(test, &t, nth, &snap, moved, &failed);
+		if (!failed) {
+			KUNIT_EXPECT_EQ(test, ret, (ssize_t)total);
+			break;
+		}
+		seen[nth - 1] = ret == -ENOMEM ? 'E' : ret == (ssize_t)total ? '.' : '?';
+		want = nth <= listed ? enomem[nth - 1] : '.';
+		/* After a first wrong round, only note the rest: the log says all. */
+		if (test->status == KUNIT_FAILURE)
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, ret, want == 'E' ? -ENOMEM : (ssize_t)total,
+				    "allocation %u failed", nth);
+		for (k = 0; k < c->l->npages; k++) {
+			if (moved[k] != (want == '.')) {
+				KUNIT_FAIL(test, "allocation %u failed: page %u %s", nth, k,
+					   moved[k] ? "moved" : "did not move");
+				break;
+			}
+			if (c->rw == READ &&
+			    folio_test_dirty(page_folio(snap->s[k].page)) != moved[k]) {
+				KUNIT_FAIL(test, "allocation %u failed: read page %u is %s",
+					   nth, k, moved[k] ? "clean" : "dirty");
+				break;
+			}
+		}
+		diopin_clear_dirty(snap);
+	}
+	fault_failslab_knobs(test, true, false);
+	KUNIT_ASSERT_LE_MSG(test, nth, MAX_ALLOC_ROUNDS,
+			    "still failing after %u allocations", MAX_ALLOC_ROUNDS);
+	KUNIT_EXPECT_GE_MSG(test, nth - 1, listed, "allocations failed: \"%s\", expected \"%s\"",
+			    seen, enomem);
+	if (nth > 1)
+		kunit_info(test, "%u allocation(s) failed in turn: \"%s\" (E: -ENOMEM, .: absorbed)",
+			   nth - 1, seen);
+	return nth - 1;
+}
+
+/*
+ * Guards the -ENOMEM path of each O_DIRECT implementation: iomap's
+ * __iomap_dio_rw() (kmalloc of the struct iomap_dio, -ENOMEM before
+ * iomap_iter() maps anything; on ext4 also ext4_find_extent()'s) and
+ * fs/direct-io.c __blockdev_direct_IO() (kmem_cache_alloc of the struct dio,
+ * -ENOMEM before any pin), exactly at the rounds the row lists; every other
+ * allocation is absorbed (bios from a bioset, __GFP_NOFAIL buffer heads) and
+ * every byte moves.
+ */
+static void fault_alloc_sweep(struct kunit *test)
+{
+	KUNIT_EXPECT_GE_MSG(test, fault_alloc_rounds(test), 1, "no allocation of the call failed");
+}
+
+/*
+ * Guards: bio_alloc_bioset()'s mempool fallback under block/fops.c's multi-bio
+ * paths (__blkdev_direct_IO(): first bio from blkdev_dio_pool, the next from
+ * bio_alloc()): each slab allocation of the call, failed in turn, is absorbed
+ * (full count, every byte moved, every pin released). No DIO failure path is
+ * reached: that the call cannot fail for lack of memory.
+ */
+static void fault_alloc_absorbed(struct kunit *test)
+{
+	KUNIT_EXPECT_GE_MSG(test, fault_alloc_rounds(test), 1, "no allocation of the call failed");
+}
+
+/*
+ * Guards: block/fops.c __blkdev_direct_IO_simple() for at most
+ * DIO_INLINE_BIO_VECS pages: an on-stack bio with inline bio_vecs, no slab
+ * allocation; failslab armed at the first, none is reached, every byte moves.
+ */
+static void fault_alloc_simple_path_allocates_nothing(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ_MSG(test, fault_alloc_rounds(test), 0,
+			    "the simple path made a failable allocation");
+	kunit_info(test, "no failable allocation: fail_nth=1 was never reached");
 }
 
 /*
