@@ -155,9 +155,12 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * (0): no array for kmemleak to find.
  * DIOPIN_EXT4_OVERWRITE_ENOMEM: what failing each slab allocation of a cold
  * 64 KiB ext4 overwrite in turn does (diopin_fault's allocation sweep, "E"
- * -ENOMEM, "." absorbed): ext4_dio_write_checks() maps the range itself first
- * and absorbs a failure there (measured: three such allocations on 6.12.118,
- * one on 7.3.4), then __iomap_dio_rw()'s dio fails the call.
+ * -ENOMEM, "." absorbed), before __iomap_dio_rw()'s dio fails it: 6.12's
+ * ext4_dio_write_checks() maps the range (ext4_overwrite_io()) and absorbs its
+ * three allocations (a failed ext4_find_extent() path array means "not an
+ * overwrite", two GFP_ATOMIC extent-status entries): "...E"; 7.3.4's maps
+ * nothing for an aligned write, and ext4_dirty_inode() ignores a failed
+ * no-journal handle (ext4_get_nojournal()) under kiocb_modified(): ".E".
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
