@@ -553,7 +553,7 @@ static void unshare_take(struct kunit *test, const struct unshare_case *c,
  * bytes. FOLL_GET and a short-term pin of a file page take the shared page
  * itself (gup_must_unshare()'s early returns).
  */
-static void gup_read_only_pin_unshares(struct kunit *test)
+static void gup_read_only_take_of_shared_page(struct kunit *test)
 {
 	const struct unshare_case *c = test->param_value;
 	struct diopin_buf *buf;
@@ -678,7 +678,7 @@ static struct kunit_case diopin_gup_cases[] = {
 	KUNIT_CASE(gup_pinned_page_needs_cow_for_dma),
 	KUNIT_CASE(gup_fast_only_walks_present_ptes),
 	KUNIT_CASE(gup_referenced_page_needs_no_cow),
-	KUNIT_CASE_PARAM(gup_read_only_pin_unshares, unshare_gen_params),
+	KUNIT_CASE_PARAM(gup_read_only_take_of_shared_page, unshare_gen_params),
 	KUNIT_CASE_PARAM(gup_pins_up_to_hole, hole_gen_params),
 	KUNIT_CASE(gup_unpin_user_pages_skips_null),
 	{}
