@@ -34,7 +34,6 @@
 #define BENCH_REPS	4	/* passes over that buffer per timed run */
 #define BENCH_DIO_PAGES	256	/* 1 MiB per O_DIRECT call: one bio on 4K pages */
 #define BENCH_DIO_BYTES	(BENCH_DIO_PAGES * PAGE_SIZE)
-#define BENCH_BDEV	5	/* /dev/ram5 */
 #define BENCH_PART_REPS	64	/* the parts are short: many per timed run */
 
 /* One timed run; returns 0 or an error after which the case stops. */
@@ -357,7 +356,7 @@ static void bench_dio_bdev(struct kunit *test)
 	struct parts_ctx parts;
 	int rw;
 
-	uw.file = diopin_bdev_open(test, DIOPIN_BRD(BENCH_BDEV));
+	uw.file = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BENCH));
 	uw.ubuf = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
 	udst = diopin_buf_user(test, BENCH_DIO_PAGES, DIOPIN_UMAP_PREFAULT);
 	kbuf = diopin_buf_kernel(test, DIOPIN_BUF_PAGES, BENCH_DIO_PAGES);

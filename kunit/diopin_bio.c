@@ -23,7 +23,7 @@
 
 static struct block_device *bio_test_bdev(struct kunit *test)
 {
-	return file_bdev(diopin_bdev_open(test, DIOPIN_BRD(0)));
+	return file_bdev(diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_BIO)));
 }
 
 /* The bio's pages and the bio itself go when the test ends, if still ours. */

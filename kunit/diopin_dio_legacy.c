@@ -21,8 +21,6 @@
 #include "diopin_images.h"
 
 #define PREALLOC	(512 * 1024)	/* of a vfat file, by diopin_target_open() */
-#define UDF_MINOR	11	/* /dev/ram11: UDF, 2 KiB blocks */
-#define UDF_PROBE	12	/* /dev/ram12: the same image, to find the block */
 #define UDF_BLOCK	2048
 #define UDF_HEAD	(2 * UDF_BLOCK)	/* written buffered: the file leaves its ICB */
 #define UDF_JUNK	0x6a
@@ -108,11 +106,11 @@ static void dio_legacy_sub_block_write_zeroes_new_block(struct kunit *test)
 	size_t k;
 
 	/* Where does the write allocate? The same write on a copy. */
-	probe = legacy_udf_file(test, DIOPIN_BRD(UDF_PROBE), &mnt);
+	probe = legacy_udf_file(test, DIOPIN_BRD(DIOPIN_RAM_UDF_PROBE), &mnt);
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, probe, WRITE, pos, buf, 0, 512), (ssize_t)512);
 	block = legacy_udf_block(test, probe, pos / UDF_BLOCK);
-	file = legacy_udf_file(test, DIOPIN_BRD(UDF_MINOR), &mnt);
-	bdev = diopin_bdev_open(test, DIOPIN_BRD(UDF_MINOR));
+	file = legacy_udf_file(test, DIOPIN_BRD(DIOPIN_RAM_UDF), &mnt);
+	bdev = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_UDF));
 	kbuf = kunit_kmalloc(test, UDF_BLOCK, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
 	memset(kbuf, UDF_JUNK, UDF_BLOCK);

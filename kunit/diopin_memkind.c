@@ -24,9 +24,6 @@
 
 #define NPAGES		4
 #define MK_LEN		(NPAGES * PAGE_SIZE)
-#define MK_BDEV		9	/* /dev/ram9: the raw device DIO reads from */
-#define MK_FS		10	/* /dev/ram10: ext2 holding the mapped file */
-#define MK_NULLB	1	/* nullb1: completes from a timer */
 #define MK_FILE_SEED	DIOPIN_SEED_FIXED(1)	/* the mapped file's bytes */
 #define MK_DEV_SEED	DIOPIN_SEED_FIXED(2)	/* the device's bytes */
 
@@ -45,7 +42,7 @@ static struct file *mk_dev(struct kunit *test, dev_t dev, u32 seed)
 /* A file on ext2 (buffered, not O_DIRECT) holding @seed's pattern. */
 static struct file *mk_file(struct kunit *test, u32 seed)
 {
-	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2, MK_FS);
+	struct vfsmount *mnt = diopin_fs_mount(test, &diopin_image_ext2, DIOPIN_RAM_MK_EXT2);
 	struct file *file = diopin_fs_open(test, mnt, "mapped", O_RDWR | O_CREAT);
 	void *kbuf = kunit_kmalloc(test, MK_LEN, GFP_KERNEL);
 	loff_t pos = 0;
@@ -105,7 +102,7 @@ static void mk_writeback_in_flight(void *arg)
 static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *test)
 {
 	struct file *file = mk_file(test, MK_FILE_SEED);
-	struct file *bdev = mk_dev(test, diopin_nullb_dev(test, MK_NULLB), MK_DEV_SEED);
+	struct file *bdev = mk_dev(test, diopin_nullb_dev(test, DIOPIN_NULLB_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_SHARED);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
 	struct mk_flight f = { file, snap };
@@ -143,7 +140,7 @@ static void memkind_dio_read_into_shared_file_cleaned_in_flight(struct kunit *te
 static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 {
 	struct file *file = mk_file(test, MK_FILE_SEED);
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(DIOPIN_RAM_MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
 	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
 	struct page *now[NPAGES];
@@ -181,7 +178,7 @@ static void memkind_dio_read_into_private_file_copies(struct kunit *test)
 static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
 {
 	struct file *file = mk_file(test, MK_FILE_SEED);
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(DIOPIN_RAM_MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, file, MAP_PRIVATE);
 	struct diopin_snap *cache = diopin_snap_take(test, buf->pages, NPAGES);
 	struct diopin_buf *chk = diopin_buf_user(test, NPAGES, 0);
@@ -209,7 +206,7 @@ static void memkind_dio_write_from_private_file_pins_cache(struct kunit *test)
  */
 static void memkind_dio_read_into_shmem(struct kunit *test)
 {
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(DIOPIN_RAM_MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user_map(test, NPAGES, NULL,
 						     MAP_SHARED | MAP_ANONYMOUS);
 	struct diopin_snap *snap = diopin_snap_take(test, buf->pages, NPAGES);
@@ -242,7 +239,7 @@ static void memkind_dio_read_into_shmem(struct kunit *test)
  */
 static void memkind_dio_read_into_longterm_pinned_bvec(struct kunit *test)
 {
-	struct file *bdev = mk_dev(test, DIOPIN_BRD(MK_BDEV), MK_DEV_SEED);
+	struct file *bdev = mk_dev(test, DIOPIN_BRD(DIOPIN_RAM_MK_BDEV), MK_DEV_SEED);
 	struct diopin_buf *buf = diopin_buf_user(test, NPAGES, DIOPIN_UMAP_PREFAULT);
 	struct page *pages[NPAGES];
 	struct bio_vec bv[NPAGES];
@@ -327,7 +324,7 @@ static void mk_huge_pincount(void *arg)
  */
 static void mk_huge_roundtrip(struct kunit *test, struct diopin_buf *src, struct diopin_buf *dst)
 {
-	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, MK_NULLB));
+	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, DIOPIN_NULLB_BDEV));
 	struct diopin_snap *ssnap = diopin_snap_take(test, src->pages, HUGE_PAGES);
 	struct diopin_snap *dsnap = diopin_snap_take(test, dst->pages, HUGE_PAGES);
 	struct mk_huge_flight f = { page_folio(src->pages[0]) };

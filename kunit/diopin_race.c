@@ -21,13 +21,12 @@
 #include "diopin_fixture.h"
 
 #define NPAGES		4
-#define RACE_NULLB	1	/* nullb1: has a poll queue */
 #define DEV_SEED	DIOPIN_SEED_FIXED(0)	/* the device's bytes */
 
 /* nullb1 holding DEV_SEED's pattern over NPAGES pages. */
 static struct file *race_dev(struct kunit *test)
 {
-	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, RACE_NULLB));
+	struct file *bdev = diopin_bdev_open(test, diopin_nullb_dev(test, DIOPIN_NULLB_BDEV));
 	void *kbuf = kunit_kmalloc(test, NPAGES * PAGE_SIZE, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);

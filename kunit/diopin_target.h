@@ -18,16 +18,6 @@ enum diopin_path {
 	DIOPIN_PATH_LEGACY,	/* fs/direct-io.c */
 };
 
-/*
- * The block devices of the DIO suites, one per use so that no case meets
- * what another left: brd minors (RAM_*: complete inside submit_bio()) and
- * null_blk indexes (NULLB_*: complete from their timer, later).
- */
-enum diopin_dev {
-	DIOPIN_RAM_BDEV = 1, DIOPIN_RAM_EXT2 = 2, DIOPIN_RAM_VFAT = 3, DIOPIN_RAM_EXT4 = 4,
-	DIOPIN_NULLB_BDEV = 1, DIOPIN_NULLB_EXT2 = 2, DIOPIN_NULLB_VFAT = 3, DIOPIN_NULLB_EXT4 = 4,
-};
-
 struct diopin_target {
 	const char *name;		/* "ext2 on brd" */
 	enum diopin_path path;

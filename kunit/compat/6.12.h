@@ -120,7 +120,8 @@ static inline struct folio *diopin_iomap_zero_folio(void)
 
 /*
  * Behaviour that changed by design: each kernel's cases assert that
- * kernel's outcome (6.12.117: 1, 7.2.13: 0, both seen there).
+ * kernel's outcome (6.12.117: 1, 7.2.13: 0, both seen there). Explained here
+ * only; kunit/compat/7.2.h holds the 7.x values.
  *
  * DIOPIN_BIO_MERGES_SAME_PAGE: before v7.0 a user segment continuing the page
  * of the previous bvec is merged into it and its extra pin dropped

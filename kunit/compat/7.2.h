@@ -117,50 +117,8 @@ static inline struct folio *diopin_iomap_zero_folio(void)
 
 /*
  * Behaviour that changed by design: each kernel's cases assert that
- * kernel's outcome (6.12.117: 1, 7.2.13: 0, both seen there).
- *
- * DIOPIN_BIO_MERGES_SAME_PAGE: before v7.0 a user segment continuing the page
- * of the previous bvec is merged into it and its extra pin dropped
- * (bio_iov_add_folio() same_page, bio_map_user_iov()'s own loop before v6.14):
- * a page carries one pin. From v7.0 bio_iov_iter_get_pages() and
- * blk_rq_map_user_iov() fill bvecs with iov_iter_extract_bvecs(): one bvec and
- * one pin per segment ("block: open code bio_add_page and fix handling of
- * mismatching P2P ranges", Christoph Hellwig, 2026).
- * DIOPIN_BVEC_SET_SETS_VCNT: bio_iov_bvec_set() set bi_vcnt to the borrowed
- * array's length; it no longer does ("block: don't initialize bi_vcnt for
- * cloned bio in bio_iov_bvec_set()", Ming Lei, 2025).
- * DIOPIN_MAP_USER_CHAINS_BIOS: a passthrough mapping over max_hw_sectors:
- * 6.12's bio_map_user_iov() fills a bio up to the limit (bio_add_hw_page()) and
- * maps the rest into a second bio, which blk_rq_append_bio() refuses, so the
- * first is unmapped as a finished read (its pages dirtied); 7.2's maps it all
- * into one bio, which blk_rq_append_bio() refuses whole (bio_split_io_at():
- * -EREMOTEIO, made -EINVAL) and releases clean. -EINVAL and no pin either way.
- * DIOPIN_LEGACY_DIO_NOWAIT: 6.12's fs/direct-io.c puts REQ_NOWAIT on an
- * IOCB_NOWAIT call's write bios and makes a BLK_STS_AGAIN completion -EAGAIN
- * (dio_bio_complete()); 7.2's reads no IOCB_NOWAIT, so its bios wait like any
- * other (ocfs2 sets FMODE_NOWAIT and uses it on both).
- * DIOPIN_BIO_CAPS_ZONE_APPEND: 6.12's bio_iov_iter_get_pages() keeps a
- * REQ_OP_ZONE_APPEND bio within the queue's zone append limit
- * (bio_iov_add_zone_append_folio(), bio_iov_bvec_set() for ITER_BVEC); 7.2's
- * has no zone append branch: the submitter sizes the bio.
- * DIOPIN_MAP_USER_ALLOC_ENOMEM: how many of a 16-page passthrough mapping's
- * slab allocations fail it with -ENOMEM when they fail: 6.12's
- * bio_map_user_iov() kmallocs its bio (bio_kmalloc()) and has
- * iov_iter_extract_pages() allocate the page array (over UIO_FASTIOV pages): 2;
- * 7.x takes the bio from a bioset (absorbed by its mempool) and extracts
- * straight into its bvecs: 0.
- * DIOPIN_MAP_USER_PAGE_ARRAY: a passthrough mapping of over UIO_FASTIOV pages
- * has iov_iter_extract_pages() allocate a page array (6.12's
- * bio_map_user_iov(): 1); 7.x extracts into the bio's bvecs and allocates none
- * (0): no array for kmemleak to find.
- * DIOPIN_EXT4_OVERWRITE_ENOMEM: what failing each slab allocation of a cold
- * 64 KiB ext4 overwrite in turn does (diopin_fault's allocation sweep, "E"
- * -ENOMEM, "." absorbed), before __iomap_dio_rw()'s dio fails it: 6.12's
- * ext4_dio_write_checks() maps the range (ext4_overwrite_io()) and absorbs its
- * three allocations (a failed ext4_find_extent() path array means "not an
- * overwrite", two GFP_ATOMIC extent-status entries): "...E"; 7.3.4's maps
- * nothing for an aligned write, and ext4_dirty_inode() ignores a failed
- * no-journal handle (ext4_get_nojournal()) under kiocb_modified(): ".E".
+ * kernel's outcome. Each switch is explained once, with both kernels'
+ * values and the commits between them, in kunit/compat/6.12.h.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	0
 #define DIOPIN_BVEC_SET_SETS_VCNT	0
