@@ -109,8 +109,8 @@ static void dio_legacy_sub_block_write_zeroes_new_block(struct kunit *test)
 	probe = legacy_udf_file(test, DIOPIN_BRD(DIOPIN_RAM_UDF_PROBE), &mnt);
 	KUNIT_ASSERT_EQ(test, diopin_dio_ubuf(test, probe, WRITE, pos, buf, 0, 512), (ssize_t)512);
 	block = legacy_udf_block(test, probe, pos / UDF_BLOCK);
-	file = legacy_udf_file(test, DIOPIN_BRD(DIOPIN_RAM_UDF), &mnt);
-	bdev = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_UDF));
+	file = legacy_udf_file(test, DIOPIN_BRD(DIOPIN_RAM_UDF_EOF), &mnt);
+	bdev = diopin_bdev_open(test, DIOPIN_BRD(DIOPIN_RAM_UDF_EOF));
 	kbuf = kunit_kmalloc(test, UDF_BLOCK, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, kbuf);
 	memset(kbuf, UDF_JUNK, UDF_BLOCK);

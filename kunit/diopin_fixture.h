@@ -204,13 +204,15 @@ void diopin_defer_kvfree(struct kunit *test, void *p);
 enum diopin_dev {
 	DIOPIN_RAM_BIO = 0,		/* diopin_bio: bios built by hand */
 	DIOPIN_RAM_BDEV = 1, DIOPIN_RAM_EXT2 = 2, DIOPIN_RAM_VFAT = 3, DIOPIN_RAM_EXT4 = 4,
+	DIOPIN_RAM_UDF = 6,
 	DIOPIN_RAM_BENCH = 5,		/* diopin_bench */
 	DIOPIN_RAM_MK_BDEV = 9,		/* diopin_memkind: the raw device DIO reads from */
 	DIOPIN_RAM_MK_EXT2 = 10,	/* diopin_memkind: ext2 holding the mapped file */
-	DIOPIN_RAM_UDF = 11,		/* diopin_dio_legacy: UDF, 2 KiB blocks */
+	DIOPIN_RAM_UDF_EOF = 11,	/* diopin_dio_legacy: UDF, a write at EOF */
 	DIOPIN_RAM_UDF_PROBE = 12,	/* the same image, to find the file's block */
 	DIOPIN_NULLB_PASSTHROUGH = 0,	/* diopin_nullb_rq()'s requests */
 	DIOPIN_NULLB_BDEV = 1, DIOPIN_NULLB_EXT2 = 2, DIOPIN_NULLB_VFAT = 3, DIOPIN_NULLB_EXT4 = 4,
+	DIOPIN_NULLB_UDF = 5,
 };
 
 /* brd's /dev/ram<minor>, CONFIG_BLK_DEV_RAM */
@@ -230,7 +232,7 @@ struct file *diopin_bdev_open_node(struct kunit *test, dev_t dev, int flags);
  * common.args) makes every nullb device keep its data and complete each
  * request from a timer some milliseconds after it was queued, after
  * submit_bio() has returned, from its own completion path. nullb0 takes
- * passthrough requests; nullb1-4 are the DIO targets' (enum diopin_dev).
+ * passthrough requests; nullb1-5 are the DIO targets' (enum diopin_dev).
  */
 dev_t diopin_nullb_dev(struct kunit *test, unsigned int index);
 /*

@@ -13,43 +13,54 @@
 #include "diopin_target.h"
 #include "diopin_images.h"
 
-/* vfat files are preallocated this far (fat_direct_IO() does not extend) */
-#define VFAT_PREALLOC	(512 * 1024)
+/*
+ * fs/direct-io.c's files are preallocated this far: fat_direct_IO() does not
+ * extend, and a UDF file leaves its ICB (udf_expand_file_adinicb()) and has
+ * its blocks before the cases' I/O.
+ */
+#define PREALLOC	(512 * 1024)
 /* ext2's and ext4's images span brd's 4 MiB; their files stay below */
 #define FS_BYTES	(3 * 1024 * 1024 / 2)
 
-/* Each path on brd (DIOPIN_T_<t>) and on null_blk (DIOPIN_T_<t>_LATER), both at pos 0. */
-#define T_BRD(_t, _name, _path, _img, _max, _align)						\
+/*
+ * Each path on brd (DIOPIN_T_<t>) and on null_blk (DIOPIN_T_<t>_LATER), both
+ * at pos 0; what else shapes a path's outcome follows as named initializers.
+ */
+#define T_BRD(_t, _name, _path, _img, _max, _align, ...)					\
 	[DIOPIN_T_##_t] = { .name = _name " on brd", .path = (_path), .img = (_img),		\
-			    .dev = DIOPIN_RAM_##_t, .max_bytes = (_max), .align = (_align) }
-#define T_NULLB(_t, _name, _path, _img, _max, _align)						\
+			    .dev = DIOPIN_RAM_##_t, .max_bytes = (_max), .align = (_align),	\
+			    __VA_ARGS__ }
+#define T_NULLB(_t, _name, _path, _img, _max, _align, ...)					\
 	[DIOPIN_T_##_t##_LATER] = { .name = _name " on null_blk", .path = (_path),		\
 				    .img = (_img), .later = true, .dev = DIOPIN_NULLB_##_t,	\
-				    .max_bytes = (_max), .align = (_align) }
+				    .max_bytes = (_max), .align = (_align), __VA_ARGS__ }
 
 const struct diopin_target diopin_targets[DIOPIN_NTARGETS] = {
 	T_BRD(BDEV, "block/fops.c", DIOPIN_PATH_BDEV, NULL, SZ_2M, 512),
 	T_BRD(EXT2, "iomap ext2", DIOPIN_PATH_IOMAP, &diopin_image_ext2, FS_BYTES, 1024),
 	T_BRD(EXT4, "iomap ext4", DIOPIN_PATH_IOMAP, &diopin_image_ext4, FS_BYTES, 1024),
-	T_BRD(VFAT, "direct-io.c vfat", DIOPIN_PATH_LEGACY, &diopin_image_vfat, VFAT_PREALLOC, 512),
+	T_BRD(VFAT, "direct-io.c vfat", DIOPIN_PATH_LEGACY, &diopin_image_vfat, PREALLOC, 512),
+	T_BRD(UDF, "direct-io.c udf", DIOPIN_PATH_LEGACY, &diopin_image_udf, PREALLOC, 512,
+	      .maps_one_block = true),
 	T_NULLB(BDEV, "block/fops.c", DIOPIN_PATH_BDEV, NULL, SZ_2M, 512),
 	T_NULLB(EXT2, "iomap ext2", DIOPIN_PATH_IOMAP, &diopin_image_ext2, FS_BYTES, 1024),
 	T_NULLB(EXT4, "iomap ext4", DIOPIN_PATH_IOMAP, &diopin_image_ext4, FS_BYTES, 1024),
-	T_NULLB(VFAT, "direct-io.c vfat", DIOPIN_PATH_LEGACY, &diopin_image_vfat,
-		VFAT_PREALLOC, 512),
+	T_NULLB(VFAT, "direct-io.c vfat", DIOPIN_PATH_LEGACY, &diopin_image_vfat, PREALLOC, 512),
+	T_NULLB(UDF, "direct-io.c udf", DIOPIN_PATH_LEGACY, &diopin_image_udf, PREALLOC, 512,
+		.maps_one_block = true),
 };
 
-/* A vfat file of VFAT_PREALLOC zeroes, written back: its clusters exist. */
-static void target_vfat_prealloc(struct kunit *test, struct vfsmount *mnt)
+/* A file of PREALLOC zeroes, written back: its blocks exist. */
+static void target_legacy_prealloc(struct kunit *test, struct vfsmount *mnt)
 {
 	struct file *file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT);
-	void *zero = kvzalloc(VFAT_PREALLOC, GFP_KERNEL);
+	void *zero = kvzalloc(PREALLOC, GFP_KERNEL);
 	loff_t pos = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, zero);
 	diopin_defer_kvfree(test, zero);
-	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, VFAT_PREALLOC, &pos),
-			(ssize_t)VFAT_PREALLOC);
+	KUNIT_ASSERT_EQ(test, kernel_write(file, zero, PREALLOC, &pos),
+			(ssize_t)PREALLOC);
 	KUNIT_ASSERT_EQ(test, vfs_fsync(file, 0), 0);
 	diopin_fs_close(test, file);
 }
@@ -69,7 +80,7 @@ struct file *diopin_target_open(struct kunit *test, const struct diopin_target *
 	} else {
 		mnt = diopin_fs_mount_on(test, t->img, dev);
 		if (t->path == DIOPIN_PATH_LEGACY)
-			target_vfat_prealloc(test, mnt);
+			target_legacy_prealloc(test, mnt);
 		file = diopin_fs_open(test, mnt, "data", O_RDWR | O_CREAT | O_DIRECT);
 	}
 	if (!prefill)

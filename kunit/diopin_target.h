@@ -27,18 +27,24 @@ struct diopin_target {
 	size_t max_bytes;		/* largest file range the cases may use */
 	unsigned int align;		/* smallest I/O unit it takes whole */
 	loff_t pos;			/* where the cases' I/O starts */
+	/*
+	 * fs/direct-io.c: get_block() maps one filesystem block a call
+	 * (udf_get_block()), not a run of them (fat_get_block()'s cluster)
+	 */
+	bool maps_one_block;
 };
 
 enum diopin_target_id {
-	DIOPIN_T_BDEV, DIOPIN_T_EXT2, DIOPIN_T_EXT4, DIOPIN_T_VFAT,
+	DIOPIN_T_BDEV, DIOPIN_T_EXT2, DIOPIN_T_EXT4, DIOPIN_T_VFAT, DIOPIN_T_UDF,
 	DIOPIN_T_BDEV_LATER, DIOPIN_T_EXT2_LATER, DIOPIN_T_EXT4_LATER, DIOPIN_T_VFAT_LATER,
+	DIOPIN_T_UDF_LATER,
 	DIOPIN_NTARGETS
 };
 
 extern const struct diopin_target diopin_targets[DIOPIN_NTARGETS];
 /*
  * An O_DIRECT file of @t: the block device, or a file on a freshly loaded
- * image (vfat's preallocated: fat_direct_IO() refuses to extend). With
+ * image (fs/direct-io.c's preallocated: fat_direct_IO() refuses to extend). With
  * @prefill, [0, @prefill) is written first with O_DIRECT, so the case's
  * writes overwrite (ext2 and ext4 make an extending write wait), and *@old
  * (if not NULL) is that content. fput() and unmount when the test ends.
