@@ -158,13 +158,21 @@ static inline struct folio *diopin_iomap_zero_folio(void)
  * bio_map_user_iov(): 1); 7.x extracts into the bio's bvecs and allocates none
  * (0): no array for kmemleak to find.
  * DIOPIN_EXT4_OVERWRITE_ENOMEM: what failing each slab allocation of a cold
- * 64 KiB ext4 overwrite in turn does (diopin_fault's allocation sweep, "E"
- * -ENOMEM, "." absorbed), before __iomap_dio_rw()'s dio fails it: 6.12's
- * ext4_dio_write_checks() maps the range (ext4_overwrite_io()) and absorbs its
- * three allocations (a failed ext4_find_extent() path array means "not an
- * overwrite", two GFP_ATOMIC extent-status entries): "...E"; 7.3.4's maps
- * nothing for an aligned write, and ext4_dirty_inode() ignores a failed
- * no-journal handle (ext4_get_nojournal()) under kiocb_modified(): ".E".
+ * 64 KiB aligned ext4 overwrite in turn does (diopin_fault's allocation
+ * sweep, "E" -ENOMEM, "." absorbed), up to __iomap_dio_rw()'s dio. 6.12
+ * "...E": ext4_overwrite_io() maps the range on an empty extent-status tree:
+ * ext4_find_extent()'s path array (failed: "not an overwrite", and the
+ * i_rwsem restart maps again), the es entry ext4_cache_extents() adds, and
+ * the one ext4_es_insert_extent() puts back after removing it (GFP_ATOMIC,
+ * failures ignored). 7.2.13 "..E": ext4_map_query_blocks() caches with
+ * ext4_es_cache_extent(), a no-op over the entry already there ("ext4: make
+ * ext4_es_cache_extent() support overwrite existing extents"). 7.3 ".E": an
+ * aligned write maps nothing (ext4_dio_needs_zeroing() is for unaligned
+ * ones); the one absorbed is ext4_get_nojournal()'s handle, allocated under
+ * kiocb_modified() -> ext4_dirty_inode(), which ignores its failure. 7.2 and
+ * 7.3 share compat/7.2.h, where DIOPIN_EXT4_NOJOURNAL_HANDLE (a tree fact:
+ * ext4_get_nojournal() allocates its handle, which came with 7.3's mapping
+ * change) picks the value.
  */
 #define DIOPIN_BIO_MERGES_SAME_PAGE	1
 #define DIOPIN_BVEC_SET_SETS_VCNT	1

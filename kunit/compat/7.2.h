@@ -127,7 +127,11 @@ static inline struct folio *diopin_iomap_zero_folio(void)
 #define DIOPIN_BIO_CAPS_ZONE_APPEND	0
 #define DIOPIN_MAP_USER_ALLOC_ENOMEM	0
 #define DIOPIN_MAP_USER_PAGE_ARRAY	0
-#define DIOPIN_EXT4_OVERWRITE_ENOMEM	".E"
+#if DIOPIN_EXT4_NOJOURNAL_HANDLE
+#define DIOPIN_EXT4_OVERWRITE_ENOMEM	".E"	/* 7.3 */
+#else
+#define DIOPIN_EXT4_OVERWRITE_ENOMEM	"..E"	/* 7.2 */
+#endif
 
 /* hugetlb_file_setup() accounting flags, as mmap(MAP_HUGETLB)'s: a vma_flags_t in 7.2. */
 #define DIOPIN_HUGETLB_NORESERVE	mk_vma_flags(VMA_NORESERVE_BIT)
